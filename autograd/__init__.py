@@ -1,0 +1,27 @@
+"""deltagrad's engine: scalar reverse-mode automatic differentiation.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x + 3 * x
+>>> y.backward()
+>>> x.grad
+7.0
+"""
+
+from autograd.check import GradcheckError, GradComparison, gradcheck, numerical_grad
+from autograd.graph import backward, topological_order
+from autograd.ops import OPS, Op
+from autograd.value import Value, no_grad
+
+__all__ = [
+    "OPS",
+    "GradComparison",
+    "GradcheckError",
+    "Op",
+    "Value",
+    "backward",
+    "gradcheck",
+    "no_grad",
+    "numerical_grad",
+    "topological_order",
+]

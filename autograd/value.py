@@ -1,0 +1,145 @@
+"""Value: one node of the computation graph.
+
+A Value holds a float (``data``), the gradient of the last ``backward()`` root
+with respect to it (``grad``), the Values it was computed from (``parents``) and
+the :class:`~autograd.ops.Op` that computed it. Every operator method is one line
+that hands its op and operands to :func:`apply`, the single place where nodes are
+made, inputs are checked and the graph is recorded.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from autograd.ops import OPS, Op
+
+_recording = True  # False inside `no_grad()`: new nodes record no parents
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block, operations compute values but record no graph."""
+    global _recording
+    saved, _recording = _recording, False
+    try:
+        yield
+    finally:
+        _recording = saved
+
+
+def _as_float(x: Any) -> float:
+    """``x`` as a finite float: TypeError for non-numbers (and bool), ValueError for nan/inf."""
+    if type(x) is not float:
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise TypeError(f"Value needs a real number, got {type(x).__name__}: {x!r}")
+        x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"Value needs a finite number, got {x!r}")
+    return x
+
+
+class Value:
+    """A scalar in a computation graph.
+
+    Args:
+        data: A finite real number (int, float, numpy scalar; not bool).
+        label: Optional name shown in errors and graphs.
+
+    Raises:
+        TypeError: ``data`` is not a real number (strings, None, lists, bools).
+        ValueError: ``data`` is nan or infinite.
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "parents")
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        self.data = _as_float(data)
+        self.grad: Any = 0.0  # a float, or a Value after backward(create_graph=True)
+        self.parents: tuple[Value, ...] = ()
+        self.op: Op | None = None
+        self.label = label
+
+    def __repr__(self) -> str:
+        name = f"{self.label!r}, " if self.label else ""
+        made = f", op={self.op.name}" if self.op else ""
+        return f"Value({name}data={self.data:.6g}, grad={float(self.grad):.6g}{made})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def backward(self, create_graph: bool = False) -> None:
+        """Back-propagate from this node; see :func:`autograd.graph.backward`."""
+        from autograd.graph import backward
+
+        backward(self, create_graph=create_graph)
+
+    # Binary operators: the other operand may be a Value or a real number.
+    def __add__(self, o: Any) -> Value: return apply(ADD, self, o)
+    def __radd__(self, o: Any) -> Value: return apply(ADD, o, self)
+    def __sub__(self, o: Any) -> Value: return apply(SUB, self, o)
+    def __rsub__(self, o: Any) -> Value: return apply(SUB, o, self)
+    def __mul__(self, o: Any) -> Value: return apply(MUL, self, o)
+    def __rmul__(self, o: Any) -> Value: return apply(MUL, o, self)
+    def __truediv__(self, o: Any) -> Value: return apply(DIV, self, o)
+    def __rtruediv__(self, o: Any) -> Value: return apply(DIV, o, self)
+    def __pow__(self, o: Any) -> Value: return apply(POW if type(o) is Value else POWC, self, o)
+    def __rpow__(self, o: Any) -> Value: return apply(POW, o, self)
+
+    # Unary operations.
+    def __neg__(self) -> Value: return apply(NEG, self)
+    def __abs__(self) -> Value: return apply(ABS, self)
+    def exp(self) -> Value: return apply(EXP, self)
+    def log(self) -> Value: return apply(LOG, self)
+    def tanh(self) -> Value: return apply(TANH, self)
+    def sigmoid(self) -> Value: return apply(SIGMOID, self)
+    def relu(self) -> Value: return apply(RELU, self)
+    def softplus(self) -> Value: return apply(SOFTPLUS, self)
+
+    # Comparisons look at the data and return bool; == stays identity (nodes hash by id).
+    def __lt__(self, o: Any) -> bool: return self.data < _data(o)
+    def __le__(self, o: Any) -> bool: return self.data <= _data(o)
+    def __gt__(self, o: Any) -> bool: return self.data > _data(o)
+    def __ge__(self, o: Any) -> bool: return self.data >= _data(o)
+
+
+ADD, SUB, MUL, DIV, NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["truediv"], OPS["neg"]
+POW, POWC, EXP, LOG, TANH = OPS["pow"], OPS["powc"], OPS["exp"], OPS["log"], OPS["tanh"]
+SIGMOID, RELU, SOFTPLUS, ABS = OPS["sigmoid"], OPS["relu"], OPS["softplus"], OPS["abs"]
+
+
+def _data(x: Any) -> float:
+    return x.data if type(x) is Value else _as_float(x)
+
+
+def apply(op: Op, *args: Any) -> Value:
+    """Compute ``op`` on ``args`` (Values or real numbers) and record the new node.
+
+    Returns ``NotImplemented`` when an operand is neither a Value nor a real number,
+    so that Python raises its usual TypeError (``Value(1) + "a"``).
+
+    Raises:
+        ZeroDivisionError, ValueError, OverflowError: from the op's domain check, or
+            when the result does not fit a float; the message names the op.
+    """
+    try:
+        parents = tuple(a if type(a) is Value else Value(a) for a in args)
+    except TypeError:
+        return NotImplemented
+    xs = [p.data for p in parents]
+    if op.check is not None:
+        op.check(*xs)
+    try:
+        data = op.forward(*xs)
+    except OverflowError:
+        data = math.inf
+    if not math.isfinite(data):
+        shown = ", ".join(f"{x:.6g}" for x in xs)
+        raise OverflowError(f"{op.name}: the result of {op.name}({shown}) overflows a float")
+    out = Value.__new__(Value)
+    out.data, out.grad, out.label = data, 0.0, ""
+    out.parents, out.op = (parents, op) if _recording else ((), None)
+    return out
