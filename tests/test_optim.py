@@ -1,0 +1,145 @@
+"""Tests for nn/optim.py: every update checked against steps computed by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Value
+from nn.optim import Adam, GradientDescent, learning_rate
+
+
+def test_schedules() -> None:
+    assert [learning_rate(0.5, "constant", r) for r in (1, 2, 10)] == [0.5, 0.5, 0.5]
+    assert [learning_rate(0.5, "inverse", r) for r in (1, 2, 10)] == [0.5, 0.25, 0.05]
+    assert learning_rate(9.0, lambda r: 1.0 / r**0.75, 16) == pytest.approx(0.125)
+    with pytest.raises(ValueError, match="start at 1"):
+        learning_rate(0.5, "constant", 0)
+    with pytest.raises(ValueError, match="schedule"):
+        learning_rate(0.5, "cosine", 1)
+    with pytest.raises(ValueError, match="non-positive"):
+        learning_rate(0.5, lambda r: 0.0, 1)
+
+
+def test_gradient_descent_on_array_matches_hand_steps() -> None:
+    theta = np.array([1.0, -2.0])
+    opt = GradientDescent(theta, lr=0.1)
+    assert opt.step(np.array([4.0, 1.0])) == 0.1
+    np.testing.assert_array_equal(theta, [1.0 - 0.4, -2.0 - 0.1])
+    opt.step(np.array([-1.0, 0.0]))
+    np.testing.assert_allclose(theta, [0.7, -2.1], rtol=0, atol=1e-15)
+    assert opt.r == 2
+
+
+def test_inverse_schedule_steps() -> None:
+    theta = np.array([0.0])
+    opt = GradientDescent(theta, lr=1.0, schedule="inverse")
+    rates = [opt.step(np.array([1.0])) for _ in range(4)]
+    assert rates == [1.0, 0.5, 1.0 / 3.0, 0.25]
+    assert theta[0] == pytest.approx(-(1.0 + 0.5 + 1.0 / 3.0 + 0.25), abs=1e-15)
+
+
+def test_momentum_matches_hand_steps() -> None:
+    theta = np.array([0.0])
+    opt = GradientDescent(theta, lr=0.5, momentum=0.9)
+    opt.step(np.array([2.0]))  # v1 = -0.5*2 = -1
+    assert theta[0] == pytest.approx(-1.0, abs=1e-15)
+    opt.step(np.array([1.0]))  # v2 = 0.9*(-1) - 0.5*1 = -1.4
+    assert theta[0] == pytest.approx(-2.4, abs=1e-15)
+    opt.step(np.array([-4.0]))  # v3 = 0.9*(-1.4) + 2 = 0.74
+    assert theta[0] == pytest.approx(-1.66, abs=1e-15)
+
+
+def test_adam_matches_hand_steps() -> None:
+    theta = np.array([1.0, 1.0])
+    opt = Adam(theta, lr=0.1, betas=(0.9, 0.99), eps=1e-8)
+    g1 = np.array([2.0, -0.5])
+    opt.step(g1)
+    # First step: m̂ = g, v̂ = g², so the step is −γ g/(|g| + ε) ≈ −γ sign(g).
+    np.testing.assert_allclose(theta, 1.0 - 0.1 * g1 / (np.abs(g1) + 1e-8), rtol=0, atol=1e-15)
+    before = theta.copy()
+    g2 = np.array([1.0, 0.5])
+    opt.step(g2)
+    m = 0.9 * 0.1 * g1 + 0.1 * g2
+    v = 0.99 * 0.01 * g1**2 + 0.01 * g2**2
+    m_hat, v_hat = m / (1 - 0.9**2), v / (1 - 0.99**2)
+    np.testing.assert_allclose(theta, before - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8), atol=1e-15)
+
+
+def test_engine_parameters_use_grad_and_accumulate_across_backward() -> None:
+    # R = Σ_i (w x_i − y_i)², summed by one backward pass per observation.
+    w = Value(0.5, label="w")
+    b = Value(-1.0, label="b")
+    opt = GradientDescent([w, b], lr=0.01)
+    xs, ys = [1.0, 2.0, -1.0], [2.0, 3.0, 0.5]
+    opt.zero_grad()
+    for x, y in zip(xs, ys, strict=True):
+        r = (w * x + b - y) ** 2
+        r.backward()
+    grad_w = sum(2 * (0.5 * x - 1.0 - y) * x for x, y in zip(xs, ys, strict=True))
+    grad_b = sum(2 * (0.5 * x - 1.0 - y) for x, y in zip(xs, ys, strict=True))
+    assert w.grad == pytest.approx(grad_w, abs=1e-12)
+    opt.step()
+    assert w.data == pytest.approx(0.5 - 0.01 * grad_w, abs=1e-14)
+    assert b.data == pytest.approx(-1.0 - 0.01 * grad_b, abs=1e-14)
+    opt.zero_grad()
+    assert w.grad == 0.0 and b.grad == 0.0
+
+
+def test_gradient_descent_minimises_a_quadratic() -> None:
+    a = np.array([[3.0, 1.0], [1.0, 2.0]])
+    c = np.array([1.0, -1.0])
+    for opt_class, kwargs in [
+        (GradientDescent, {"lr": 0.2}),
+        (GradientDescent, {"lr": 0.1, "momentum": 0.5}),
+        (Adam, {"lr": 0.05}),
+    ]:
+        theta = np.zeros(2)
+        opt = opt_class(theta, **kwargs)
+        for _ in range(2000):
+            opt.step(a @ theta - c)
+        np.testing.assert_allclose(theta, np.linalg.solve(a, c), atol=1e-6)
+
+
+def test_bad_arguments_are_refused_before_any_step() -> None:
+    theta = np.zeros(2)
+    for lr in (0.0, -1.0, math.nan, math.inf):
+        with pytest.raises(ValueError, match="lr"):
+            GradientDescent(theta, lr=lr)
+    with pytest.raises(TypeError, match="lr"):
+        GradientDescent(theta, lr="0.1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="momentum"):
+        GradientDescent(theta, lr=0.1, momentum=1.0)
+    with pytest.raises(ValueError, match="schedule"):
+        GradientDescent(theta, lr=0.1, schedule="exp")
+    with pytest.raises(ValueError, match="beta2"):
+        Adam(theta, betas=(0.9, 1.5))
+    with pytest.raises(ValueError, match="eps"):
+        Adam(theta, eps=0.0)
+    with pytest.raises(ValueError, match="no parameters"):
+        GradientDescent([], lr=0.1)
+    w = Value(1.0)
+    with pytest.raises(ValueError, match="more than once"):
+        GradientDescent([w, w], lr=0.1)
+    with pytest.raises(ValueError, match="1-D float64"):
+        GradientDescent(np.zeros((2, 2)), lr=0.1)
+    with pytest.raises(ValueError, match="1-D float64"):
+        GradientDescent(np.zeros(2, dtype=np.int64), lr=0.1)
+
+
+def test_bad_steps() -> None:
+    theta = np.zeros(2)
+    opt = GradientDescent(theta, lr=0.1)
+    with pytest.raises(ValueError, match="needs the gradient"):
+        opt.step()
+    with pytest.raises(ValueError, match="shape"):
+        opt.step(np.zeros(3))
+    with pytest.raises(ValueError, match="NaN"):
+        opt.step(np.array([0.0, np.nan]))
+    np.testing.assert_array_equal(theta, [0.0, 0.0])
+    assert opt.r == 0
+    with pytest.raises(TypeError, match="zero_grad"):
+        opt.zero_grad()
+    engine = GradientDescent([Value(1.0)], lr=0.1)
+    with pytest.raises(TypeError, match="without one"):
+        engine.step(np.zeros(1))
