@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from autograd.value import Value, no_grad
+from autograd.value import Value
 
 
 class GradcheckError(AssertionError):
@@ -43,7 +43,9 @@ def numerical_grad(f: Callable[..., Value], inputs: Sequence[Any],
     """∂f/∂x_j for each input by central differences, (f(x + h) - f(x - h)) / 2h.
 
     The step is scaled to the input, ``h = eps * max(1, |x_j|)``, so that it is
-    neither lost in rounding for large x nor too coarse for small x.
+    neither lost in rounding for large x nor too coarse for small x. ``f`` runs
+    with the graph recorded, so it may itself call ``backward()`` (e.g. to check
+    second derivatives through differences of first ones).
 
     Args:
         f: Maps Values to a scalar Value.
@@ -52,12 +54,11 @@ def numerical_grad(f: Callable[..., Value], inputs: Sequence[Any],
     """
     point = [x.data if isinstance(x, Value) else float(x) for x in inputs]
     grads = []
-    with no_grad():
-        for j, x in enumerate(point):
-            h = eps * max(1.0, abs(x))
-            up = _scalar(f, _leaves([*point[:j], x + h, *point[j + 1:]])).data
-            down = _scalar(f, _leaves([*point[:j], x - h, *point[j + 1:]])).data
-            grads.append((up - down) / (2.0 * h))
+    for j, x in enumerate(point):
+        h = eps * max(1.0, abs(x))
+        up = _scalar(f, _leaves([*point[:j], x + h, *point[j + 1:]])).data
+        down = _scalar(f, _leaves([*point[:j], x - h, *point[j + 1:]])).data
+        grads.append((up - down) / (2.0 * h))
     return grads
 
 

@@ -1,0 +1,112 @@
+"""Value: construction, errors on bad input, operators, comparisons, no_grad."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Value, no_grad
+
+
+@pytest.mark.parametrize("bad, kind", [("a", "str"), (None, "NoneType"), ([1], "list"),
+                                       (True, "bool"), (1 + 2j, "complex")])
+def test_non_numbers_are_a_type_error_naming_the_type(bad: object, kind: str) -> None:
+    with pytest.raises(TypeError, match=f"got {kind}"):
+        Value(bad)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_data_is_a_value_error(bad: float) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        Value(bad)
+
+
+@pytest.mark.parametrize("good", [3, 2.5, np.float64(1.5), np.float32(0.25), np.int64(4)])
+def test_real_numbers_become_floats(good: object) -> None:
+    v = Value(good)
+    assert type(v.data) is float and v.data == float(good)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("op", [lambda x: x + "a", lambda x: "a" * x, lambda x: x / None,
+                                lambda x: x ** [2], lambda x: [1] - x])
+def test_foreign_operands_are_a_type_error(op: object) -> None:
+    with pytest.raises(TypeError):
+        op(Value(1.0))  # type: ignore[operator]
+
+
+def test_foreign_operand_returns_not_implemented() -> None:
+    assert Value(1.0).__add__("a") is NotImplemented
+
+
+def test_non_finite_operand_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        Value(1.0) + float("nan")
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Value(0) / 0, ZeroDivisionError, r"truediv: division by zero \(0 / 0\)"),
+    (lambda: Value(1) / Value(0), ZeroDivisionError, "truediv: division by zero"),
+    (lambda: Value(0) ** -1, ZeroDivisionError, r"pow: 0 \*\* -1 is a division by zero"),
+    (lambda: Value(-1).log(), ValueError, r"log: log\(-1\) is undefined"),
+    (lambda: Value(0).log(), ValueError, r"log: log\(0\) is undefined"),
+    (lambda: Value(-8) ** (1 / 3), ValueError, r"pow: -8 \*\* 0.333.* is not real"),
+    (lambda: Value(-2) ** Value(0.5), ValueError, "pow: a Value exponent needs a positive base"),
+    (lambda: (-2) ** Value(2.0), ValueError, "pow: a Value exponent needs a positive base"),
+    (lambda: Value(1000).exp(), OverflowError, r"exp: exp\(1000\) overflows"),
+    (lambda: Value(1e200) * 1e200, OverflowError, "mul: the result of mul"),
+    (lambda: Value(10.0) ** 400, OverflowError, "powc: the result of powc"),
+])
+def test_domain_errors_name_the_op_and_value(make: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        make()  # type: ignore[operator]
+
+
+def test_exp_just_below_overflow_is_fine() -> None:
+    assert math.isfinite(Value(709.78).exp().data)
+
+
+def test_comparisons_use_data_and_return_bool() -> None:
+    a, b = Value(1.0), Value(2.0)
+    assert (a < b) is True and (a <= 1.0) is True and (b > a) is True and (b >= 3) is False
+    assert (2.0 > a) is True  # noqa: SIM300 (the reflected comparison is the point)
+
+
+def test_equality_and_hashing_are_identity() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b}) == 2
+
+
+def test_repr_shows_label_data_grad_and_op() -> None:
+    x = Value(2.0, label="x")
+    y = x * 3
+    y.backward()
+    assert repr(x) == "Value('x', data=2, grad=3)"
+    assert repr(y) == "Value(data=6, grad=1, op=mul)"
+
+
+def test_value_has_no_instance_dict() -> None:
+    with pytest.raises(AttributeError):
+        Value(1.0).something = 1  # type: ignore[attr-defined]
+
+
+def test_float_of_value() -> None:
+    assert float(Value(2.5)) == 2.5
+
+
+def test_no_grad_records_no_parents_and_restores_recording() -> None:
+    x = Value(2.0)
+    with no_grad():
+        y = x * x + 1
+    assert y.data == 5.0 and y.parents == () and y.op is None
+    z = x * x
+    assert z.parents == (x, x)
+
+
+def test_no_grad_restores_recording_after_an_error() -> None:
+    x = Value(2.0)
+    with pytest.raises(ZeroDivisionError), no_grad():
+        x / 0
+    assert (x * x).parents == (x, x)
