@@ -43,7 +43,9 @@ class Op(NamedTuple):
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.17g}"
+    """The shortest exact text of x, without a trailing ".0" (errors read like the input)."""
+    text = repr(x)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _sigmoid(x: float) -> float:
