@@ -1,0 +1,470 @@
+"""Side-by-side benchmarks of deltagrad and micrograd (the peer engine, from PyPI).
+
+Run with ``make bench`` (or ``.venv/bin/python benchmarks/run.py``). Every workload is built
+node for node in both engines, in the same run: the same Python expressions create the same
+number of nodes, which the script counts by walking each engine's graph. Times are medians
+over several runs after a warm-up; ratios are deltagrad / micrograd, so below 1 means
+deltagrad is faster or smaller. Peak memory comes from the operating system: each memory
+workload runs in a fresh subprocess that reports its peak resident set size (``VmHWM``)
+before and after building the graph, and after the backward pass.
+
+Workloads:
+
+* ``mlp``: one training step of an MLP 2-16-16-1 on 100 two-dimensional points (squared
+  error, relu; also tanh for deltagrad, which micrograd 0.1.0 lacks);
+* ``chain``: x ← x·1.0001 + 0.001 at depths 10³ … 10⁶ (four nodes per step);
+* ``sum``: Σ x_i w_i over 10⁶ products, written ``sum(...)`` as users do (a chain of adds
+  10⁶ deep) and as a balanced pairwise tree (20 deep, so micrograd's recursion survives);
+* ``esl``: the full-batch gradient of the lecture's net (p = 2, M = 10, K = 1, squared
+  error) at N = 10², 10³, 10⁴: a scalar graph per example, the traced replay, and the
+  closed-form numpy back-propagation of :mod:`nn.backprop`.
+
+``--quick`` shrinks every size and repeat count for a smoke test; ``--out FILE`` also writes
+the tables as Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import itertools
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh clone
+
+import micrograd.engine
+
+import autograd
+from nn import backprop
+
+ENGINES: dict[str, type] = {"deltagrad": autograd.Value, "micrograd": micrograd.engine.Value}
+Row = list[str]
+
+
+# --------------------------------------------------------------------------- graph helpers
+def parents_of(node: Any) -> Sequence[Any]:
+    """The inputs of a node in either engine (deltagrad: ``parents``; micrograd: ``_prev``)."""
+    return node.parents if isinstance(node, autograd.Value) else tuple(node._prev)
+
+
+def count_nodes(root: Any) -> int:
+    """Number of distinct nodes ``root`` depends on, itself included (an iterative walk)."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        for p in parents_of(stack.pop()):
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return len(seen)
+
+
+def median_time(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in seconds over ``repeats`` runs after ``warmup`` runs.
+
+    Garbage from one run (micrograd's graphs are reference cycles) is collected between runs,
+    outside the timed region.
+    """
+    times = []
+    for i in range(warmup + repeats):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - start
+        if i >= warmup:
+            times.append(elapsed)
+    gc.collect()
+    return statistics.median(times)
+
+
+def median_phases(run: Callable[[], tuple[float, ...]], repeats: int) -> tuple[float, ...]:
+    """Per-phase medians of ``run()``, which times its own phases; one warm-up run first."""
+    results = []
+    for i in range(1 + repeats):
+        gc.collect()
+        phases = run()
+        if i:
+            results.append(phases)
+    gc.collect()
+    return tuple(statistics.median(col) for col in zip(*results, strict=True))
+
+
+# --------------------------------------------------------------------------- workloads
+def make_mlp(value: type, sizes: Sequence[int], seed: int) -> list[list[tuple[list, Any]]]:
+    """Layers of neurons ``(weights, bias)`` with uniform(-1, 1) weights, the same for both."""
+    rng = random.Random(seed)
+    return [[([value(rng.uniform(-1.0, 1.0)) for _ in range(n_in)], value(0.0))
+             for _ in range(n_out)] for n_in, n_out in itertools.pairwise(sizes)]
+
+
+def mlp_loss(layers: list, points: list[tuple[float, float]], targets: list[float],
+             activation: str) -> Any:
+    """Mean squared error of the MLP over the points; the last layer is linear."""
+    loss = 0.0
+    for x, y in zip(points, targets, strict=True):
+        h: list[Any] = list(x)
+        for depth, layer in enumerate(layers):
+            out = []
+            for weights, bias in layer:
+                act = bias
+                for w, xi in zip(weights, h, strict=True):
+                    act = act + w * xi
+                out.append(act if depth == len(layers) - 1 else getattr(act, activation)())
+            h = out
+        d = h[0] - y
+        loss = loss + d * d
+    return loss * (1.0 / len(points))
+
+
+def mlp_data(n: int, seed: int) -> tuple[list[tuple[float, float]], list[float]]:
+    """Two-dimensional points and a smooth target."""
+    rng = random.Random(seed)
+    points = [(rng.gauss(0.0, 1.0), rng.gauss(0.0, 1.0)) for _ in range(n)]
+    return points, [float(np.sin(a) + 0.5 * b) for a, b in points]
+
+
+def mlp_step(value: type, activation: str, n_points: int) -> Callable[[], tuple[float, ...]]:
+    """A timed training step: forward, zero_grad, backward, update; returns the phase times."""
+    layers = make_mlp(value, [2, 16, 16, 1], seed=1)
+    params = [p for layer in layers for w, b in layer for p in (*w, b)]
+    points, targets = mlp_data(n_points, seed=2)
+
+    def run() -> tuple[float, float, float]:
+        t0 = time.perf_counter()
+        loss = mlp_loss(layers, points, targets, activation)
+        t1 = time.perf_counter()
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        t2 = time.perf_counter()
+        for p in params:
+            p.data -= 0.01 * p.grad
+        t3 = time.perf_counter()
+        return t1 - t0, t2 - t1, t3 - t0
+
+    return run
+
+
+def chain(value: type, depth: int) -> Any:
+    """x ← x·1.0001 + 0.001, ``depth`` times: four nodes per step (two are constants)."""
+    x = value(1.0)
+    for _ in range(depth):
+        x = x * 1.0001 + 0.001
+    return x
+
+
+def sum_terms(value: type, n: int) -> tuple[list, list]:
+    """``n`` leaf pairs (x_i, w_i)."""
+    rng = random.Random(3)
+    return ([value(rng.uniform(-1.0, 1.0)) for _ in range(n)],
+            [value(rng.uniform(-1.0, 1.0)) for _ in range(n)])
+
+
+def deep_sum(xs: list, ws: list) -> Any:
+    """Σ x_i w_i with Python's ``sum``: a chain of adds as deep as there are terms."""
+    return sum(x * w for x, w in zip(xs, ws, strict=True))
+
+
+def tree_sum(xs: list, ws: list) -> Any:
+    """Σ x_i w_i added pairwise: a balanced tree, log2(n) deep."""
+    level = [x * w for x, w in zip(xs, ws, strict=True)]
+    while len(level) > 1:
+        paired = [a + b for a, b in zip(level[::2], level[1::2], strict=False)]
+        level = [*paired, level[-1]] if len(level) % 2 else paired
+    return level[0]
+
+
+def build(value: type, workload: str, size: int) -> Any:
+    """The root of one workload's graph."""
+    if workload == "chain":
+        return chain(value, size)
+    xs, ws = sum_terms(value, size)
+    return deep_sum(xs, ws) if workload == "deep_sum" else tree_sum(xs, ws)
+
+
+def fails_backward(value: type, workload: str, size: int) -> bool:
+    """True if the backward pass raises RecursionError at this size."""
+    root = build(value, workload, size)
+    try:
+        root.backward()
+    except RecursionError:
+        return True
+    return False
+
+
+def failure_size(value: type, workload: str, sizes: Sequence[int]) -> str:
+    """The smallest size (to within 1%) at which backward raises RecursionError."""
+    ok, bad = 1, None
+    for size in sizes:
+        if fails_backward(value, workload, size):
+            bad = size
+            break
+        ok = size
+    if bad is None:
+        return f"none up to {sizes[-1]:,}"
+    while bad - ok > max(1, ok // 100):
+        mid = (ok + bad) // 2
+        ok, bad = (ok, mid) if fails_backward(value, workload, mid) else (mid, bad)
+    gc.collect()
+    return f"{bad:,}"
+
+
+# --------------------------------------------------------------------------- memory (child)
+def peak_rss() -> int:
+    """Peak resident set size of this process in bytes, as the OS reports it."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    import resource  # not on every platform
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def memory_child(engine: str, workload: str, size: int, raise_limit: bool) -> dict[str, Any]:
+    """Build, differentiate and free one graph; report the OS's peak RSS at each stage."""
+    value = ENGINES[engine]
+    if raise_limit:
+        sys.setrecursionlimit(50 * size + 10_000)
+    gc.collect()
+    base = peak_rss()
+    root = build(value, workload, size)
+    graph = peak_rss()
+    nodes = count_nodes(root) if workload != "chain" else 4 * size + 1
+    error = ""
+    try:
+        root.backward()
+    except RecursionError:
+        error = "RecursionError"
+    full = peak_rss()
+    del root
+    gc.collect()
+    return {"nodes": nodes, "graph": (graph - base) / nodes, "peak": (full - base) / nodes,
+            "error": error}
+
+
+def measure_memory(engine: str, workload: str, size: int, raise_limit: bool = False
+                   ) -> dict[str, Any]:
+    """Run :func:`memory_child` in a fresh interpreter and return its report."""
+    cmd = [sys.executable, __file__, "--child", engine, workload, str(size)]
+    if raise_limit:
+        cmd.append("--raise-limit")
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode:
+        return {"nodes": 0, "graph": float("nan"), "peak": float("nan"),
+                "error": f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(done.stdout)
+
+
+# --------------------------------------------------------------------------- ESL net
+def esl_problem(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sum-of-sigmoids data (ESL §11.6) and starting weights for p = 2, M = 10, K = 1."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 2))
+    y = (backprop.sigmoid(x @ [3.0, 3.0]) + backprop.sigmoid(x @ [3.0, -3.0])
+         + 0.3 * rng.standard_normal(n))[:, None]
+    return x, y, rng.uniform(-0.7, 0.7, (10, 3)), rng.uniform(-0.7, 0.7, (1, 11))
+
+
+def esl_loss(alpha: list[list[Any]], beta: list[list[Any]], *xy: Any) -> Any:
+    """R_i = Σ_k (y_k − f_k)² of the lecture's net (identity output) for one observation."""
+    p = len(alpha[0]) - 1
+    x, y = xy[:p], xy[p:]
+    z = [_affine(row, x).sigmoid() for row in alpha]
+    risk = 0.0
+    for row, yk in zip(beta, y, strict=True):
+        risk = risk + (yk - _affine(row, z)) ** 2
+    return risk
+
+
+def _affine(row: list[Any], inputs: Sequence[Any]) -> Any:
+    act = row[0]
+    for w, v in zip(row[1:], inputs, strict=True):
+        act = act + w * v
+    return act
+
+
+def esl_rows(n: int) -> tuple[list[float], float, float, float, int]:
+    """Seconds for the full-batch gradient three ways, and the traced graph's size."""
+    x, y, alpha0, beta0 = esl_problem(n)
+    alpha = [[autograd.Value(w) for w in row] for row in alpha0]
+    beta = [[autograd.Value(w) for w in row] for row in beta0]
+    params = [w for row in alpha + beta for w in row]
+    xy = np.column_stack([x, y])
+    rows = xy.tolist()
+
+    def scalar() -> None:
+        for p in params:
+            p.grad = 0.0
+        for row in rows:
+            esl_loss(alpha, beta, *row).backward()
+
+    tape = autograd.trace(lambda *v: esl_loss(alpha, beta, *v), inputs=rows[0], params=params)
+    repeats = 3 if n >= 10_000 else 5
+    t_scalar = median_time(scalar, repeats)
+    t_trace = median_time(lambda: tape.gradient(xy), 3 * repeats)
+    t_closed = median_time(lambda: backprop.gradients(alpha0, beta0, x, y), 3 * repeats)
+    return [n], t_scalar, t_trace, t_closed, len(tape.nodes)
+
+
+# --------------------------------------------------------------------------- report
+def fmt_time(seconds: float) -> str:
+    """Seconds with a readable unit."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def markdown(title: str, header: Row, rows: list[Row]) -> str:
+    """One Markdown table with a heading."""
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def bench_mlp(repeats: int, n_points: int) -> str:
+    """MLP 2-16-16-1 step in both engines; ratios of ns/node against micrograd's relu step."""
+    results = []
+    for engine, activation in [("deltagrad", "relu"), ("micrograd", "relu"),
+                               ("deltagrad", "tanh")]:
+        value = ENGINES[engine]
+        layers = make_mlp(value, [2, 16, 16, 1], seed=1)
+        points, targets = mlp_data(n_points, seed=2)
+        nodes = count_nodes(mlp_loss(layers, points, targets, activation))
+        fwd, bwd, step = median_phases(mlp_step(value, activation, n_points), repeats)
+        results.append((f"{engine} ({activation})", nodes, fwd, bwd, step))
+    peer = (results[1][2] + results[1][3]) / results[1][1]
+    rows = [[name, f"{nodes:,}", fmt_time(fwd), fmt_time(bwd), fmt_time(step),
+             f"{(fwd + bwd) / nodes * 1e9:.0f}", f"{(fwd + bwd) / nodes / peer:.2f}"]
+            for name, nodes, fwd, bwd, step in results]
+    return markdown(f"MLP 2-16-16-1 training step, {n_points} points (median of {repeats})",
+                    ["engine", "nodes", "forward", "backward", "step", "ns/node (fwd+bwd)",
+                     "ratio vs micrograd (relu)"], rows)
+
+
+def bench_depth(depths: Sequence[int], quick: bool) -> str:
+    """Chain and sums: time, peak memory per node, failures."""
+    rows = []
+    workloads = [("chain", d) for d in depths] + [("deep_sum", depths[-1]),
+                                                  ("tree_sum", depths[-1])]
+    for workload, size in workloads:
+        repeats = 3 if size >= 100_000 else 5
+        figures = {}
+        for engine, value in ENGINES.items():
+            root_box: list[Any] = []
+
+            def fwd(value: type = value, box: list = root_box, w: str = workload,
+                    s: int = size) -> None:
+                box[:] = [build(value, w, s)]
+
+            t_fwd = median_time(fwd, repeats)
+            root = root_box.pop()
+            try:
+                t_bwd = median_time(root.backward, repeats)
+            except RecursionError:
+                t_bwd = float("nan")
+            del root
+            gc.collect()
+            mem = measure_memory(engine, workload, size)
+            figures[engine] = (t_fwd, t_bwd, mem)
+        if not quick and size == depths[-1] and workload == "chain":
+            figures["micrograd, recursion limit raised"] = (
+                float("nan"), float("nan"), measure_memory("micrograd", workload, size, True))
+        d_fwd, d_bwd, d_mem = figures["deltagrad"]
+        for engine, (t_fwd, t_bwd, mem) in figures.items():
+            ratio = "" if engine == "deltagrad" else (
+                f"{d_fwd / t_fwd:.2f} / {d_bwd / t_bwd:.2f} / {d_mem['peak'] / mem['peak']:.2f}")
+            rows.append([workload, f"{size:,}", engine, f"{mem['nodes']:,}",
+                         "" if t_fwd != t_fwd else fmt_time(t_fwd),
+                         "fails" if t_bwd != t_bwd and engine == "micrograd"
+                         else ("" if t_bwd != t_bwd else fmt_time(t_bwd)),
+                         f"{mem['graph']:.0f}", f"{mem['peak']:.0f}", mem["error"], ratio])
+    table = markdown("Deep chain and sums of products (time: median; memory: OS peak RSS per node)",
+                     ["workload", "size", "engine", "nodes", "forward", "backward",
+                      "graph B/node", "peak B/node", "backward error",
+                      "ratio fwd / bwd / peak mem"], rows)
+    failures = [[w, e, failure_size(ENGINES[e], w, [10, 100, 1_000, 10_000, 100_000,
+                                                     depths[-1]])]
+                for w in ("chain", "deep_sum") for e in ENGINES]
+    return table + "\n" + markdown("Smallest size whose backward raises RecursionError",
+                                   ["workload", "engine", "fails at"], failures)
+
+
+def bench_esl(sizes: Sequence[int]) -> str:
+    """The lecture's net: scalar graphs, traced replay, closed form."""
+    rows = []
+    for n in sizes:
+        (size,), t_scalar, t_trace, t_closed, nodes = esl_rows(n)
+        rows.append([f"{size:,}", fmt_time(t_scalar), fmt_time(t_trace), fmt_time(t_closed),
+                     f"{t_scalar / t_trace:.0f}×", f"{t_trace / t_closed:.1f}×", str(nodes)])
+    return markdown("ESL net (p=2, M=10, K=1) full-batch gradient", [
+        "N", "scalar graphs", "traced replay", "closed-form numpy", "scalar / replay",
+        "replay / closed form", "tape nodes"], rows)
+
+
+def main() -> None:
+    """Parse arguments, run the benchmarks, print (and optionally write) the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--out", type=Path, help="also write the tables to this Markdown file")
+    parser.add_argument("--only", choices=["mlp", "depth", "esl"], action="append")
+    parser.add_argument("--child", nargs=3, metavar=("ENGINE", "WORKLOAD", "SIZE"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--raise-limit", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        engine, workload, size = args.child
+        print(json.dumps(memory_child(engine, workload, int(size), args.raise_limit)))
+        return
+    quick = args.quick
+    parts = args.only or ["mlp", "depth", "esl"]
+    header = (f"Machine: {platform.machine()}, {_cpu_name()}, {os.cpu_count()} CPUs; "
+              f"Python {platform.python_version()} ({platform.python_implementation()}); "
+              f"numpy {np.__version__}; date {datetime.date.today().isoformat()}"
+              f"{'; --quick' if quick else ''}\n")
+    print(header, flush=True)
+    out = [header]
+    started = time.perf_counter()
+    if "mlp" in parts:
+        out.append(bench_mlp(repeats=3 if quick else 7, n_points=20 if quick else 100))
+        print(out[-1], flush=True)
+    if "depth" in parts:
+        depths = [1_000, 10_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
+        out.append(bench_depth(depths, quick))
+        print(out[-1], flush=True)
+    if "esl" in parts:
+        out.append(bench_esl([100, 1_000] if quick else [100, 1_000, 10_000]))
+        print(out[-1], flush=True)
+    print(f"total {time.perf_counter() - started:.0f} s")
+    if args.out:
+        args.out.write_text("\n".join(out))
+
+
+def _cpu_name() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()
