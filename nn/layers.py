@@ -1,0 +1,163 @@
+"""Fully connected building blocks on scalar Values: Neuron, Layer and MLP.
+
+These are the general-purpose layers (any depth, any activation); the lecture's own
+single-hidden-layer net, in ESL notation, is :class:`nn.two_layer.TwoLayerNet`.
+Weights start uniform on ±1/√fan-in, drawn from an explicit generator; biases start at 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from autograd import Value
+from nn.module import Module, Parameter, RandomSource, as_rng, draw_uniform
+
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
+
+ACTIVATIONS: tuple[str, ...] = ("tanh", "sigmoid", "relu", "linear")
+
+Scalar = Value | float
+
+
+def _check_activation(activation: str) -> None:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+
+
+def _check_size(name: str, n: object) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{name} must be a positive int, got {n!r}")
+
+
+class Neuron(Module):
+    """One unit: ``activation(b + Σ_j w_j x_j)``.
+
+    Args:
+        nin: Number of inputs.
+        activation: ``"tanh"``, ``"sigmoid"``, ``"relu"`` or ``"linear"``.
+        rng: Generator (``random.Random`` or ``numpy.random.Generator``) or int seed for the
+            initial weights, uniform on [−1/√nin, 1/√nin]. Pass one generator to every
+            neuron of a net: two neurons built from the same int seed start identical.
+
+    Raises:
+        ValueError: On a non-positive ``nin`` or an unknown activation.
+        TypeError: On an unusable ``rng``.
+    """
+
+    def __init__(self, nin: int, activation: str = "tanh", *, rng: RandomSource = 0) -> None:
+        _check_size("nin", nin)
+        _check_activation(activation)
+        gen = as_rng(rng)
+        bound = 1.0 / math.sqrt(nin)
+        self.w = [Parameter(draw_uniform(gen, -bound, bound)) for _ in range(nin)]
+        self.b = Parameter(0.0)
+        self.activation = activation
+
+    def forward(self, x: Sequence[Scalar]) -> Value:
+        """The unit's output for one input vector.
+
+        Args:
+            x: ``nin`` Values or numbers.
+
+        Returns:
+            The activated Value.
+
+        Raises:
+            ValueError: If ``len(x) != nin``.
+        """
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
+        pre = self.b
+        for wj, xj in zip(self.w, x, strict=True):
+            pre = pre + wj * xj
+        if self.activation == "linear":
+            return pre
+        return getattr(pre, self.activation)()
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same ``nin`` inputs.
+
+    Args:
+        nin: Number of inputs.
+        nout: Number of neurons.
+        activation: Activation of every neuron.
+        rng: Generator or int seed, shared by the neurons in order.
+    """
+
+    def __init__(
+        self, nin: int, nout: int, activation: str = "tanh", *, rng: RandomSource = 0
+    ) -> None:
+        _check_size("nout", nout)
+        gen = as_rng(rng)
+        self.neurons = [Neuron(nin, activation, rng=gen) for _ in range(nout)]
+
+    def forward(self, x: Sequence[Scalar]) -> list[Value]:
+        """All neurons' outputs, always as a list (also when ``nout == 1``).
+
+        Raises:
+            ValueError: If ``len(x)`` is not the layer's input size.
+        """
+        nin = len(self.neurons[0].w)
+        if len(x) != nin:
+            raise ValueError(f"Layer expects {nin} inputs, got {len(x)}")
+        return [n(x) for n in self.neurons]
+
+    def __repr__(self) -> str:
+        first = self.neurons[0]
+        return f"Layer({len(first.w)}, {len(self.neurons)}, activation={first.activation!r})"
+
+
+class MLP(Module):
+    """A stack of Layers: ``nin → sizes[0] → … → sizes[-1]``.
+
+    Args:
+        nin: Number of inputs.
+        sizes: Width of each layer, the last being the output size.
+        activation: Activation of the hidden layers.
+        output_activation: Activation of the last layer (``"linear"`` by default).
+        rng: Generator or int seed, shared by all layers in order.
+
+    Raises:
+        ValueError: On empty ``sizes``, non-positive sizes or unknown activations.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        sizes: Sequence[int],
+        activation: str = "tanh",
+        output_activation: str = "linear",
+        *,
+        rng: RandomSource = 0,
+    ) -> None:
+        if len(sizes) == 0:
+            raise ValueError("sizes must name at least one layer, got []")
+        _check_activation(activation)
+        _check_activation(output_activation)
+        gen = as_rng(rng)
+        widths = [nin, *sizes]
+        last = len(sizes) - 1
+        self.layers = [
+            Layer(widths[i], widths[i + 1], output_activation if i == last else activation, rng=gen)
+            for i in range(len(sizes))
+        ]
+
+    def forward(self, x: Sequence[Scalar]) -> list[Value]:
+        """The last layer's outputs (a list) for one input vector.
+
+        Raises:
+            ValueError: If ``len(x)`` is not the net's input size.
+        """
+        out: Sequence[Scalar] = x
+        for layer in self.layers:
+            out = layer(out)
+        return list(out)
+
+    def __repr__(self) -> str:
+        sizes = [len(layer.neurons) for layer in self.layers]
+        return f"MLP({len(self.layers[0].neurons[0].w)}, {sizes})"

@@ -1,0 +1,319 @@
+"""The lecture's single-hidden-layer net in ESL notation (§11.3, eq. 11.5), on Values.
+
+    A_m = α_0m + α_mᵀx,  Z_m = σ(A_m),  T_k = β_0k + β_kᵀZ,  f_k = g_k(T),
+
+with g the identity (regression) or the softmax (classification). ``alpha`` is M × (p+1) and
+``beta`` is K × (M+1), both as lists of rows of :class:`~nn.module.Parameter`, column 0 the
+intercepts α_0m and β_0k. Indices are 0-based: row m of ``alpha`` is the book's hidden unit
+m+1, and column l ≥ 1 multiplies input x_l (the book's x_l, 1-based, with x_0 = 1).
+
+Because the forward pass keeps its intermediate Values, one observation's
+``R_i.backward()`` leaves δ_ki = ∂R_i/∂T_k in ``t[k].grad`` and s_mi in ``a[m].grad``
+(interior nodes get fresh gradients each backward), which the tests compare with the
+closed form in :mod:`nn.backprop`. The parameters' gradients accumulate over observations,
+giving the batch gradient Σ_i ∂R_i/∂θ of the lecture's update (eq. 11.13).
+
+Penalties cover all weights, intercepts included, as in :mod:`nn.backprop`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from autograd import Value, no_grad
+from nn.losses import cross_entropy, penalty, softmax, squared_error, total
+from nn.module import Module, Parameter, RandomSource, as_rng, draw_uniform
+
+__all__ = ["LOSSES", "OUTPUTS", "NetForward", "TwoLayerNet", "net_forward", "observation_loss"]
+
+OUTPUTS: tuple[str, ...] = ("identity", "softmax")
+LOSSES: tuple[str, ...] = ("squared", "cross_entropy")
+
+Scalar = Value | float
+
+
+class NetForward(NamedTuple):
+    """The intermediate Values of one forward pass (one observation).
+
+    Attributes:
+        a: M hidden pre-activations α_0m + α_mᵀx; after ``R_i.backward()`` their grads are s_mi.
+        z: M hidden units σ(a).
+        t: K output pre-activations T_k; after ``R_i.backward()`` their grads are δ_ki.
+        f: K outputs g_k(T) (the very same nodes as ``t`` for the identity output).
+    """
+
+    a: list[Value]
+    z: list[Value]
+    t: list[Value]
+    f: list[Value]
+
+
+def _check_pairing(loss: str, output: str) -> None:
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES!r}, got {loss!r}")
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {OUTPUTS!r}, got {output!r}")
+    if loss == "cross_entropy" and output != "softmax":
+        raise ValueError(
+            "loss='cross_entropy' needs output='softmax' (log f_k needs probabilities), "
+            f"got output={output!r}"
+        )
+
+
+def net_forward(
+    alpha: Sequence[Sequence[Scalar]],
+    beta: Sequence[Sequence[Scalar]],
+    x: Sequence[Scalar],
+    output: str = "identity",
+) -> NetForward:
+    """Eq. 11.5 for one observation, on any Values (or numbers) as weights.
+
+    This functional form is what :class:`TwoLayerNet` calls with its Parameters; it also
+    lets ``gradcheck`` differentiate the net with respect to fresh leaves.
+
+    Args:
+        alpha: M rows of p+1 weights, column 0 the intercepts.
+        beta: K rows of M+1 weights, column 0 the intercepts.
+        x: p inputs.
+        output: ``"identity"`` or ``"softmax"``.
+
+    Returns:
+        The intermediate Values.
+
+    Raises:
+        ValueError: On an unknown output or inconsistent sizes (naming expected and actual).
+    """
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {OUTPUTS!r}, got {output!r}")
+    p = len(x)
+    if p == 0:
+        raise ValueError("x must hold p >= 1 inputs, got none")
+    for m, row in enumerate(alpha):
+        if len(row) != p + 1:
+            raise ValueError(f"alpha row {m} has {len(row)} weights, expected p+1 = {p + 1}")
+    n_hidden = len(alpha)
+    for k, row in enumerate(beta):
+        if len(row) != n_hidden + 1:
+            raise ValueError(f"beta row {k} has {len(row)} weights, expected M+1 = {n_hidden + 1}")
+    if n_hidden == 0 or len(beta) == 0:
+        raise ValueError(f"need M >= 1 and K >= 1, got M = {n_hidden}, K = {len(beta)}")
+    a = [_affine(row, x) for row in alpha]
+    z = [am.sigmoid() for am in a]
+    t = [_affine(row, z) for row in beta]
+    f = softmax(t) if output == "softmax" else t
+    for m, (am, zm) in enumerate(zip(a, z, strict=True)):
+        am.label, zm.label = f"a.{m}", f"z.{m}"
+    for k, tk in enumerate(t):
+        tk.label = f"t.{k}"
+    if output == "softmax":
+        for k, fk in enumerate(f):
+            fk.label = f"f.{k}"
+    return NetForward(a=a, z=z, t=t, f=f)
+
+
+def _affine(row: Sequence[Scalar], inputs: Sequence[Scalar]) -> Value:
+    """row[0] + Σ_l row[l+1] inputs[l], a new Value (inputs is never empty)."""
+    intercept = row[0] if isinstance(row[0], Value) else Value(row[0])
+    return total([intercept, *(w * v for w, v in zip(row[1:], inputs, strict=True))])
+
+
+def observation_loss(
+    fwd: NetForward, y: Sequence[Scalar], loss: str = "squared", output: str = "identity"
+) -> Value:
+    """R_i for one observation: squared error Σ_k (y_k − f_k)² or cross-entropy.
+
+    Cross-entropy is taken from ``fwd.t`` through log-sum-exp (stable at T = ±1000), so it
+    never evaluates log f_k directly.
+
+    Args:
+        fwd: The forward pass of the observation.
+        y: K targets.
+        loss: ``"squared"`` or ``"cross_entropy"`` (the latter needs ``output="softmax"``).
+        output: The output function used in ``fwd``.
+
+    Raises:
+        ValueError: On an unsupported pairing or a wrong number of targets.
+    """
+    _check_pairing(loss, output)
+    if loss == "cross_entropy":
+        return cross_entropy(fwd.t, y)
+    return squared_error(fwd.f, y)
+
+
+def _matrix(name: str, value: ArrayLike, shape: tuple[int, int]) -> NDArray[np.float64]:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got a nan or inf entry")
+    return arr
+
+
+class TwoLayerNet(Module):
+    """The lecture's net with p inputs, M hidden sigmoid units and K outputs.
+
+    Args:
+        p: Number of inputs.
+        M: Number of hidden units.
+        K: Number of outputs.
+        output: ``"identity"`` (regression) or ``"softmax"`` (classification).
+        rng: Generator (``random.Random`` / ``numpy.random.Generator``) or int seed.
+        init_range: Starting weights, intercepts included, are uniform on
+            [−init_range, init_range]; 0.7 as ESL §11.5.3 suggests for standardized inputs.
+
+    Attributes:
+        alpha: M rows of p+1 Parameters (``alpha[m][0]`` is α_0m); names ``alpha.m.l``.
+        beta: K rows of M+1 Parameters (``beta[k][0]`` is β_0k); names ``beta.k.m``.
+        output: The output function's name.
+
+    Raises:
+        ValueError: On sizes below 1, an unknown output or a negative/non-finite init_range.
+    """
+
+    def __init__(
+        self,
+        p: int,
+        M: int,  # noqa: N803
+        K: int,  # noqa: N803
+        output: str = "identity",
+        *,
+        rng: RandomSource = 0,
+        init_range: float = 0.7,
+    ) -> None:
+        for name, n in (("p", p), ("M", M), ("K", K)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"{name} must be a positive int, got {n!r}")
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS!r}, got {output!r}")
+        if not 0.0 <= init_range < float("inf"):
+            raise ValueError(f"init_range must be finite and >= 0, got {init_range}")
+        gen = as_rng(rng)
+
+        def draw(label: str) -> Parameter:
+            return Parameter(draw_uniform(gen, -init_range, init_range), label=label)
+
+        self.alpha = [[draw(f"alpha.{m}.{j}") for j in range(p + 1)] for m in range(M)]
+        self.beta = [[draw(f"beta.{k}.{j}") for j in range(M + 1)] for k in range(K)]
+        self.output = output
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(p, M, K)``."""
+        return len(self.alpha[0]) - 1, len(self.alpha), len(self.beta)
+
+    def __repr__(self) -> str:
+        p, m, k = self.shape
+        return f"TwoLayerNet(p={p}, M={m}, K={k}, output={self.output!r})"
+
+    def forward(self, x: Sequence[Scalar]) -> NetForward:
+        """The forward pass for one observation, keeping every intermediate Value.
+
+        Raises:
+            ValueError: If ``len(x) != p``.
+        """
+        p = self.shape[0]
+        if len(x) != p:
+            raise ValueError(f"TwoLayerNet expects {p} inputs, got {len(x)}")
+        return net_forward(self.alpha, self.beta, x, self.output)
+
+    def loss(self, fwd: NetForward, y: Sequence[Scalar], loss: str = "squared") -> Value:
+        """R_i of one forward pass: see :func:`observation_loss`."""
+        return observation_loss(fwd, y, loss, self.output)
+
+    def penalty(self, kind: str | None, lam: float) -> Value | None:
+        """λJ over all parameters, intercepts included (None for ``kind=None``)."""
+        return penalty(self.parameters(), kind, lam)
+
+    def risk(
+        self,
+        X: ArrayLike,  # noqa: N803
+        Y: ArrayLike,  # noqa: N803
+        *,
+        loss: str = "squared",
+        penalty: str | None = None,
+        lam: float = 0.0,
+    ) -> Value:
+        """The penalised criterion Σ_i R_i + λJ as one graph (λ on the summed scale).
+
+        Args:
+            X: N × p inputs.
+            Y: N × K targets.
+            loss: ``"squared"`` or ``"cross_entropy"``.
+            penalty: ``None``, ``"weight_decay"`` or ``"weight_elimination"``.
+            lam: λ ≥ 0.
+
+        Raises:
+            ValueError: On inconsistent shapes or options.
+        """
+        _check_pairing(loss, self.output)
+        p, _, k = self.shape
+        xs = np.asarray(X, dtype=np.float64)
+        n = xs.shape[0] if xs.ndim == 2 else -1
+        xs = _matrix("X", xs, (n, p))
+        ys = _matrix("Y", Y, (n, k))
+        if n == 0:
+            raise ValueError("X must have at least one row, got 0")
+        rows = zip(xs.tolist(), ys.tolist(), strict=True)
+        terms = [self.loss(self.forward(xi), yi, loss) for xi, yi in rows]
+        pen = self.penalty(penalty, lam)
+        return total(terms if pen is None else [*terms, pen])
+
+    def predict(self, X: ArrayLike) -> NDArray[np.float64]:  # noqa: N803
+        """f(x_i) for each row of X, as an N × K array, without recording a graph."""
+        p, _, k = self.shape
+        xs = np.asarray(X, dtype=np.float64)
+        xs = _matrix("X", xs, (xs.shape[0] if xs.ndim == 2 else -1, p))
+        out = np.empty((xs.shape[0], k))
+        with no_grad():
+            for i, xi in enumerate(xs.tolist()):
+                out[i] = [fk.data for fk in self.forward(xi).f]
+        return out
+
+    def to_arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The weights as numpy arrays ``(alpha M × (p+1), beta K × (M+1))``, for nn.backprop."""
+        return _values(self.alpha, "data"), _values(self.beta, "data")
+
+    def grad_arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The parameters' current ``.grad`` as arrays shaped like :meth:`to_arrays`."""
+        return _values(self.alpha, "grad"), _values(self.beta, "grad")
+
+    def set_arrays(self, alpha: ArrayLike, beta: ArrayLike) -> None:
+        """Set all weights from arrays shaped like :meth:`to_arrays`; all or nothing.
+
+        Raises:
+            ValueError: On a shape mismatch or a non-finite entry (nothing is changed).
+        """
+        p, m, k = self.shape
+        a = _matrix("alpha", alpha, (m, p + 1))
+        b = _matrix("beta", beta, (k, m + 1))
+        for rows, arr in ((self.alpha, a), (self.beta, b)):
+            for row, values in zip(rows, arr, strict=True):
+                for param, v in zip(row, values, strict=True):
+                    param.data = float(v)
+
+    @classmethod
+    def from_arrays(
+        cls, alpha: ArrayLike, beta: ArrayLike, output: str = "identity"
+    ) -> TwoLayerNet:
+        """A net with the given weights (alpha M × (p+1), beta K × (M+1)).
+
+        Raises:
+            ValueError: If the arrays are not 2-D with consistent shapes, or not finite.
+        """
+        a = np.asarray(alpha, dtype=np.float64)
+        b = np.asarray(beta, dtype=np.float64)
+        if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 2:
+            raise ValueError(f"alpha must be M × (p+1) with M, p >= 1, got shape {a.shape}")
+        if b.ndim != 2 or b.shape[0] < 1:
+            raise ValueError(f"beta must be K × (M+1) with K >= 1, got shape {b.shape}")
+        net = cls(a.shape[1] - 1, a.shape[0], b.shape[0], output, init_range=0.0)
+        net.set_arrays(a, b)
+        return net
+
+
+def _values(rows: list[list[Parameter]], attr: str) -> NDArray[np.float64]:
+    return np.array([[float(getattr(w, attr)) for w in row] for row in rows], dtype=np.float64)
