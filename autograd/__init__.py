@@ -12,6 +12,7 @@ from autograd.check import GradcheckError, GradComparison, gradcheck, numerical_
 from autograd.graph import backward, topological_order
 from autograd.ops import OPS, Op
 from autograd.value import Value, no_grad
+from autograd.viz import backward_frames, render, to_dot, write_backward_html
 
 __all__ = [
     "OPS",
@@ -20,8 +21,12 @@ __all__ = [
     "Op",
     "Value",
     "backward",
+    "backward_frames",
     "gradcheck",
     "no_grad",
     "numerical_grad",
+    "render",
+    "to_dot",
     "topological_order",
+    "write_backward_html",
 ]
