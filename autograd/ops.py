@@ -61,14 +61,14 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def _step(x: Number) -> float:
-    """1 for x > 0, else 0 (a constant: its own derivative is zero)."""
-    return 1.0 if x > 0 else 0.0
+def _step(x: Number) -> Number:
+    """1 for x > 0, else 0 (a constant: its own derivative is zero); elementwise on arrays."""
+    return (x > 0) * 1.0
 
 
-def _sign(x: Number) -> float:
-    """sign(x), with sign(0) = 0."""
-    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+def _sign(x: Number) -> Number:
+    """sign(x), with sign(0) = 0; elementwise on arrays."""
+    return (x > 0) * 1.0 - (x < 0) * 1.0
 
 
 def _call(name: str, x: Number) -> Number:
@@ -91,9 +91,13 @@ def _check_powc(a: float, c: float) -> None:
 
 def _partials_powc(xs: tuple, out: Number) -> tuple:
     a, c = xs[0], float(xs[1])
-    if c < 1.0 and c != 0.0 and float(a) == 0.0:
-        raise ZeroDivisionError(f"pow: the derivative of x ** {_fmt(c)} is infinite at x = 0")
-    return (c * a ** (c - 1.0),)
+    if c == 0.0:
+        return (0.0,)
+    try:
+        return (c * a ** (c - 1.0),)
+    except ZeroDivisionError:  # 0 ** (c - 1) with c < 1, from a float or a Value
+        raise ZeroDivisionError(
+            f"pow: the derivative of x ** {_fmt(c)} is infinite at x = 0") from None
 
 
 def _check_pow(a: float, b: float) -> None:
