@@ -129,17 +129,15 @@ def _digraph(layout: _Layout, *, rankdir: str, show_grad: bool, grads: Sequence[
     horizontal = rankdir in ("LR", "RL")  # records stack their fields across the rank direction
     g = Graph(name="deltagrad")
     g.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35")
-    g.attr("node", fontname=FONT, fontsize="11", style="filled", height="0.3")
     g.attr("edge", color="#6b7280", arrowsize="0.6")
     if title:
         g.attr(label=graphviz.nohtml(title), labelloc="t", fontsize="13")
+    # Node attributes are set once per group (values, constants, ops) to keep the DOT short.
+    g.attr("node", fontname=FONT, fontsize="11", style="filled", height="0.3", shape="record",
+           fillcolor=ROLE_COLORS["interior"])
     for i, node in enumerate(layout.order):
         role = layout.roles[i]
-        fill = fills.get(i, ROLE_COLORS[role])
         if role == "constant":
-            g.node(f"n{i}", label=graphviz.nohtml(_escape_record(_number(node.data))),
-                   id=f"n{i}", shape="box", fillcolor=fill, color="#9ca3af",
-                   fontcolor="#4b5563", fontsize="10", margin="0.05,0.02", width="0.3")
             continue
         fields = [_escape_record(layout.names[i]), f"data {_number(node.data)}"]
         if show_grad:
@@ -147,15 +145,22 @@ def _digraph(layout: _Layout, *, rankdir: str, show_grad: bool, grads: Sequence[
         label = " | ".join(fields)
         if horizontal:
             label = "{ " + label + " }"
-        extra = {"penwidth": "2.5", "color": "#7c3aed"} if role == "root" else {}
-        g.node(f"n{i}", label=graphviz.nohtml(label), id=f"n{i}", shape="record",
-               fillcolor=fill, **extra)
+        style = {"penwidth": "2.5", "color": "#7c3aed"} if role == "root" else {}
+        fill = fills.get(i, ROLE_COLORS[role])
+        if fill != ROLE_COLORS["interior"]:
+            style["fillcolor"] = fill
+        g.node(f"n{i}", label=graphviz.nohtml(label), id=f"n{i}", **style)
+    g.attr("node", shape="box", fillcolor=ROLE_COLORS["constant"], color="#9ca3af",
+           fontcolor="#4b5563", fontsize="10", margin="0.05,0.02", width="0.3")
+    for i, node in enumerate(layout.order):
+        if layout.roles[i] == "constant":
+            g.node(f"n{i}", label=_number(node.data), id=f"n{i}")
+    g.attr("node", shape="ellipse", fillcolor="#f9fafb", color="black", fontcolor="black",
+           fontsize="12", margin="0.04,0.02", width="0.35", height="0.25")
     for i, node in enumerate(layout.order):
         if not node.parents:
             continue
-        g.node(f"n{i}op", label=node.op.symbol, id=f"n{i}op", shape="ellipse",
-               fillcolor="#f9fafb", fontsize="12", margin="0.04,0.02", width="0.35",
-               height="0.25")
+        g.node(f"n{i}op", label=node.op.symbol, id=f"n{i}op")
         for j, p in enumerate(layout.parents[i]):
             edge = f"e{i}_{j}"
             g.edge(f"n{p}", f"n{i}op", id=edge, **_edge_style(edge in hot_edges))
