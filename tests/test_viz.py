@@ -1,0 +1,304 @@
+"""Tests for autograd.viz: DOT text, SVG output, renderer discovery, backward frames, HTML."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from autograd import Value, viz
+from autograd.viz import (
+    RendererNotFoundError,
+    backward_frames,
+    find_renderer,
+    render,
+    to_dot,
+    write_backward_html,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def neuron() -> tuple[Value, dict[str, Value]]:
+    """o = tanh(w*x + b), the lecture's one-unit example, after backward."""
+    w, x, b = Value(-3.0, label="w"), Value(2.0, label="x"), Value(6.88, label="b")
+    n = w * x + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o, {"w": w, "x": x, "b": b, "n": n, "o": o}
+
+
+def svg_groups(path: Path) -> tuple[list[ET.Element], list[ET.Element]]:
+    root = ET.parse(path).getroot()
+    groups = root.iter(f"{SVG}g")
+    nodes, edges = [], []
+    for g in groups:
+        if g.get("class") == "node":
+            nodes.append(g)
+        elif g.get("class") == "edge":
+            edges.append(g)
+    return nodes, edges
+
+
+def texts(group: ET.Element) -> list[str]:
+    return [t.text or "" for t in group.iter(f"{SVG}text")]
+
+
+def test_dot_is_deterministic_and_shows_every_label() -> None:
+    first = to_dot(neuron()[0]).source
+    second = to_dot(neuron()[0]).source
+    assert first == second
+    for label in ["w", "x", "b", "n", "o", "data -3", "grad 1.002", "tanh", "×", "+"]:
+        assert label in first
+    assert "0x" not in first  # no id()-based names
+
+
+def test_node_ids_follow_topological_order() -> None:
+    o, _ = neuron()
+    ids = re.findall(r"^\s*(n\d+)\s*\[", to_dot(o).source, flags=re.M)
+    assert ids == ["n0", "n1", "n2", "n3", "n4", "n5"]
+
+
+def test_roles_are_drawn_differently() -> None:
+    x = Value(2.0, label="x")
+    p = Value(0.5, label="p")
+    y = (x * p + 1.5) * 3
+    source = to_dot(y).source
+    assert re.search(r'label="\{ x \|[^\]]*fillcolor="#dbeafe"', source)  # input
+    assert re.search(r'label=3 id=n\d+\]', source)  # a constant: just its value
+    assert re.search(r'label="\{ n\d+ \| data 7\.5[^\]]*penwidth=2.5', source)  # the root
+    marked = to_dot(y, parameters=[p]).source
+    assert re.search(r'label="\{ p \|[^\]]*fillcolor="#fef08a"', marked)  # a parameter
+    assert re.search(r'label="\{ x \|[^\]]*fillcolor="#dbeafe"', marked)
+
+
+def test_record_special_characters_are_escaped(tmp_path: Path) -> None:
+    x = Value(1.0, label='a{b}|c<d>"e\\f')
+    y = x * x
+    source = to_dot(y).source
+    assert r'a\{b\}\|c\<d\>\"e\\f' in source
+    path = render(y, tmp_path / "y.svg")
+    nodes, _ = svg_groups(path)
+    assert 'a{b}|c<d>"e\\f' in [t for g in nodes for t in texts(g)]
+
+
+def test_svg_has_the_right_nodes_edges_and_labels(tmp_path: Path) -> None:
+    o, _ = neuron()
+    path = render(o, tmp_path / "g.svg")
+    assert path == tmp_path / "g.svg"
+    nodes, edges = svg_groups(path)
+    assert len(nodes) == 6 + 3  # six Values, three ops
+    assert len(edges) == 2 + 2 + 1 + 3  # parents → op, and op → result
+    shown = [texts(g) for g in nodes]
+    assert ["w", "data -3", "grad 1.002"] in shown
+    assert ["o", "data 0.7064", "grad 1"] in shown
+    assert ["tanh"] in shown
+
+
+def test_svg_boxes_hold_their_text(tmp_path: Path) -> None:
+    """The renderer sized each record cell for its text (our font, our size)."""
+    path = render(neuron()[0], tmp_path / "g.svg")
+    svg = path.read_text(encoding="utf-8")
+    assert 'font-family="Helvetica,sans-Serif"' in svg
+    assert 'font-size="11.00"' in svg
+
+
+def test_top_to_bottom_and_no_grad() -> None:
+    source = to_dot(neuron()[0], rankdir="TB", show_grad=False).source
+    assert "rankdir=TB" in source
+    assert 'label="w | data -3"' in source
+    assert "| grad" not in source
+    with pytest.raises(ValueError, match="rankdir"):
+        to_dot(neuron()[0], rankdir="sideways")
+
+
+def test_not_a_value_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="expected a Value, got float"):
+        to_dot(1.0)  # type: ignore[arg-type]
+
+
+def chain(length: int) -> Value:
+    y = Value(0.5, label="x")
+    for _ in range(length):
+        y = y.tanh()
+    return y
+
+
+def test_big_graph_is_refused_with_the_option_named() -> None:
+    with pytest.raises(ValueError, match=r"100001 nodes, more than max_nodes=1000"):
+        to_dot(chain(100_000))
+    with pytest.raises(ValueError, match="max_nodes=10"):
+        backward_frames(chain(20), max_nodes=10)
+
+
+def test_deep_graph_needs_no_recursion() -> None:
+    source = to_dot(chain(100_000), max_nodes=200_000).source
+    assert "n100000 [" in source
+    assert source.count("->") == 200_000
+
+
+def test_same_parent_twice_gives_two_edges(tmp_path: Path) -> None:
+    x = Value(3.0, label="x")
+    y = x * x
+    y.backward()
+    assert to_dot(y).source.count("n0 -> n1op") == 2
+    _, edges = svg_groups(render(y, tmp_path / "sq.svg"))
+    assert len(edges) == 3
+
+
+# Renderer discovery: `dot` on PATH, else graphviz-pure next to sys.executable, else an error.
+
+def fake_program(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    program = folder / name
+    program.write_text("#!/bin/sh\necho fake\n", encoding="utf-8")
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    return program
+
+
+def test_dot_on_path_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dot = fake_program(tmp_path / "graphviz", "dot")
+    monkeypatch.setenv("PATH", str(dot.parent))
+    assert find_renderer() == str(dot)
+
+
+def test_pip_renderer_found_next_to_python(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """No `dot`, venv not activated: graphviz-pure beside sys.executable is used."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: neither program on PATH
+    found = Path(find_renderer())
+    assert found.name.startswith("graphviz-pure")
+    assert found.parent == Path(sys.executable).parent
+    nodes, _ = svg_groups(render(neuron()[0], tmp_path / "g.svg"))
+    assert len(nodes) == 9
+
+
+def test_pip_renderer_found_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pure = fake_program(tmp_path / "bin", "graphviz-pure")
+    monkeypatch.setenv("PATH", str(pure.parent))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "elsewhere" / "python"))
+    assert find_renderer() == str(pure)
+
+
+def test_no_renderer_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "elsewhere" / "python"))
+    with pytest.raises(RendererNotFoundError, match=r"pip install 'deltagrad\[render\]'"):
+        find_renderer()
+    with pytest.raises(RendererNotFoundError, match="apt-get install graphviz"):
+        render(neuron()[0], tmp_path / "g.svg")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_render_leaves_old_file_and_no_temp(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "g.svg"
+    target.write_text("old", encoding="utf-8")
+    broken = tmp_path / "bin" / "dot"
+    fake_program(broken.parent, "dot").write_text("#!/bin/sh\necho broken >&2\nexit 3\n",
+                                                  encoding="utf-8")
+    monkeypatch.setenv("PATH", str(broken.parent))
+    with pytest.raises(RuntimeError, match=r"dot failed \(exit 3\): broken"):
+        render(neuron()[0], target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "g.svg"]
+
+
+def test_interrupted_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        render(neuron()[0], tmp_path / "g.svg")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="format"):
+        viz.run_renderer("digraph {}", "svg -o /tmp/x")
+    with pytest.raises(RuntimeError, match="not recognized"):
+        viz.run_renderer("digraph {}", "nosuchformat")
+
+
+def test_png_output(tmp_path: Path) -> None:
+    path = render(neuron()[0], tmp_path / "g.png", format="png")
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_jupyter_display_uses_the_found_renderer() -> None:
+    bundle = to_dot(neuron()[0])._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+# The backward pass, step by step.
+
+def test_frames_follow_the_backward_pass() -> None:
+    o, v = neuron()
+    frames = backward_frames(o)
+    assert [f.step for f in frames] == list(range(6))
+    assert frames[0].text == "start: ∂o/∂o = 1"
+    assert frames[0].parent is None and frames[0].edges == ()
+    assert frames[1].text == "∂o/∂n += ∂o/∂o · ∂o/∂n = 1 · 0.501 = 0.501"
+    assert frames[1].rule.startswith("tanh: f = tanh x")
+    assert frames[4].text == "∂o/∂w += ∂o/∂n2 · ∂n2/∂w = 0.501 · 2 = 1.002"
+    assert frames[4].edges == ("e2", "e2_0")
+    # The last frame knows every gradient, equal to the engine's.
+    names = {0: "w", 1: "x", 3: "b", 4: "n", 5: "o"}
+    for position, name in names.items():
+        assert frames[-1].grads[position] == pytest.approx(v[name].grad, rel=1e-12)
+    assert set(frames[2].grads) == {5, 4, 2}
+
+
+def test_frame_graph_highlights_the_step() -> None:
+    frame = backward_frames(neuron()[0])[4]
+    source = frame.graph.source
+    assert re.search(r"n0 -> n2op \[[^\]]*color=\"#dc2626\"", source)
+    assert re.search(r"n2op -> n2 \[[^\]]*color=\"#dc2626\"", source)
+    assert not re.search(r"n1 -> n2op \[[^\]]*color", source)
+    assert 'label="{ x | data 2 | grad ? }"' in source  # not reached yet
+    assert "step 4: ∂o/∂w" in source
+
+
+def test_frames_accumulate_a_shared_parent() -> None:
+    x = Value(3.0, label="x")
+    y = x * x + x
+    frames = backward_frames(y)
+    assert frames[-1].text.endswith("so far 6 + 1 = 7") or "so far" in frames[-2].text
+    assert frames[-1].grads[0] == 7.0
+    assert x.grad == 0.0  # the Values themselves are left alone
+
+
+def test_constants_get_no_steps() -> None:
+    x = Value(3.0, label="x")
+    y = x ** 2.0 * 5
+    frames = backward_frames(y)
+    assert len(frames) == 3  # start, y → x**2, x**2 → x
+    assert frames[-1].grads[0] == pytest.approx(30.0)
+
+
+def test_html_page_is_self_contained(tmp_path: Path) -> None:
+    path = write_backward_html(neuron()[0], tmp_path / "steps.html")
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<svg" in page and "<?xml" not in page
+    assert not re.search(r"<(script|img|link|iframe)[^>]+(src|href)=", page)
+    assert "@import" not in page and "url(" not in page
+    assert '"text": "\\u2202o/\\u2202w += ' in page or "∂o/∂w += " in page
+    for i in range(6):
+        assert f'id="n{i}"' in page
+
+
+def test_html_escapes_labels(tmp_path: Path) -> None:
+    x = Value(2.0, label="</script><b>")
+    path = write_backward_html(x * x, tmp_path / "steps.html", title="<i>t</i>")
+    page = path.read_text(encoding="utf-8")
+    assert "</script><b>" not in page
+    assert "<i>t</i>" not in page
