@@ -1,0 +1,198 @@
+"""Tests for `python -m autograd graph`: good input, each kind of bad input, hostile input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from autograd.__main__ import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_prints_the_gradient_table_and_writes_files(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    svg, page = tmp_path / "graph.svg", tmp_path / "steps.html"
+    status, out, err = run(capsys, "graph", "tanh(w*x + b)", "--at", "w=-3,x=2,b=6.88",
+                           "-o", str(svg), "--html", str(page))
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "f = tanh(w*x + b) = 0.706419"
+    assert lines[1].split() == ["input", "value", "∂f/∂input"]
+    assert lines[2].split() == ["w", "-3", "1.00194"]
+    assert lines[3].split() == ["x", "2", "-1.50292"]
+    assert lines[4].split() == ["b", "6.88", "0.500972"]
+    assert lines[5:] == [f"wrote {svg}", f"wrote {page}"]
+    ET.parse(svg)  # well-formed XML
+    assert "step 0 of 5" in page.read_text(encoding="utf-8") or page.stat().st_size > 0
+
+
+@pytest.mark.parametrize(("expression", "at", "first_line"), [
+    ("x**2", "x=-3", "f = x**2 = 9"),  # a number exponent: negative bases are fine
+    ("x**-1", "x=2", "f = x**-1 = 0.5"),
+    ("2**x", "x=3", "f = 2**x = 8"),
+    ("exp(2) * x", "x=1", "f = exp(2) * x = 7.38906"),
+    ("sigmoid(a) + relu(a) - softplus(a) / abs(a) + log(a)", "a=1",
+     "f = sigmoid(a) + relu(a) - softplus(a) / abs(a) + log(a) = 0.417797"),
+    ("-(x)", "x=2", "f = -(x) = -2"),
+    ("3", "", "f = 3 = 3"),
+    ("f * 2", "f=1", "out = f * 2 = 2"),
+])
+def test_good_expressions(expression: str, at: str, first_line: str,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "graph", "--at", at, "--", expression)
+    assert (status, err) == (0, "")
+    assert out.splitlines()[0] == first_line
+
+
+def test_gradient_of_a_shared_input(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "graph", "x*x + 3*x", "--at", "x=2")
+    assert status == 0
+    assert out.splitlines()[2].split() == ["x", "2", "7"]
+
+
+@pytest.mark.parametrize(("expression", "message", "pointer"), [
+    ("x.real", "attribute access is not allowed", "^^^^^^"),
+    ("x[0]", "indexing is not allowed", "^^^^"),
+    ("(lambda: x)", "lambda is not allowed", " ^^^^^^^^^"),
+    ("x < 1", "comparison is not allowed", "^^^^^"),
+    ("x if x else 1", "if/else is not allowed", "^"),
+    ("[x]", "List is not allowed", "^^^"),
+    ("x // 2", "only the operators + - * / ** are allowed", "^^^^^^"),
+    ("+x", "only unary minus is allowed", "^^"),
+    ("'x'", "only numbers are allowed, not 'x'", "^^^"),
+    ("True * x", "only numbers are allowed, not True", "^^^^"),
+    ("1j * x", "only numbers are allowed", "^^"),
+    ("x * y", "unknown name 'y': give its value with --at y=...", "    ^"),
+    ("x + exp", "exp is a function: call it", "    ^^^"),
+    ("sin(x)", "only calls to the functions exp, log, tanh", "^^^"),
+    ("exp(x, x)", "exp takes exactly one argument", "^^^^^^^^^"),
+    ("exp(x=x)", "exp takes exactly one argument", "^"),
+    ("x +", "not a valid expression", "   ^"),
+    ("1e999 * x", "too large for a float", "^^^^^"),
+])
+def test_refused_expressions_point_at_the_problem(expression: str, message: str, pointer: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "graph", "--at", "x=2", "--", expression)
+    assert (status, out) == (2, "")
+    assert err.startswith("error: ")
+    assert message in err
+    lines = err.splitlines()
+    assert lines[-2] == "  " + expression
+    assert lines[-1].startswith("  " + pointer)
+
+
+@pytest.mark.parametrize(("at", "message"), [
+    ("x", "--at: expected name=number, got 'x'"),
+    ("x=two", "--at: x='two' is not a number"),
+    ("x=nan", "not a finite number"),
+    ("x=1,x=2", "'x' is given twice"),
+    ("x=1,exp=2", "'exp' is a function name"),
+    ("x=1,q=2", "--at gives q, which the expression does not use"),
+    ("os.x=1", "expected name=number"),
+])
+def test_bad_at(at: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "graph", "x*2", "--at", at)
+    assert (status, out) == (2, "")
+    assert message in err
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("log(x - 2)", "log: log(0) is undefined"),
+    ("x / (x - 2)", "truediv: division by zero"),
+    ("(-x) ** 0.5", "pow: -2 ** 0.5 is not real"),
+    ("exp(1000 * x)", "exp: exp(2000) overflows"),
+])
+def test_domain_errors_name_the_op(expression: str, message: str,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "graph", expression, "--at", "x=2")
+    assert status == 2
+    assert message in err
+
+
+@pytest.mark.parametrize("expression", [
+    "__import__('os').system('touch {marker}')",
+    "().__class__.__bases__[0].__subclasses__()",
+    "open('{marker}', 'w')",
+    "exec('open(\"{marker}\", \"w\")')",
+    "[c for c in ().__class__.__mro__]",
+    "(x := 1)",
+    "f'{{open(\"{marker}\", \"w\")}}'",
+])
+def test_hostile_expressions_are_refused_without_side_effects(
+        expression: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    marker = tmp_path / "pwned"
+    started = time.perf_counter()
+    status, out, err = run(capsys, "graph", expression.format(marker=marker), "--at", "x=1")
+    assert time.perf_counter() - started < 1.0
+    assert (status, out) == (2, "")
+    assert err.startswith("error: ") and "allowed" in err
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("expression", [
+    "x" * 1_000_000,
+    "-" * 1999 + "x",
+    "(" * 150 + "x" + ")" * 150 + "+" * 0,
+    "+".join(["x"] * 999),
+    "1" * 1999 + " * x",
+])
+def test_oversized_input_is_refused_quickly(expression: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    started = time.perf_counter()
+    status, _, err = run(capsys, "graph", "--at", "x=1", "--", expression)
+    assert time.perf_counter() - started < 1.0
+    if expression.startswith("(" * 150):
+        assert status == 0  # deep but small: fine
+        return
+    assert status == 2
+    assert any(m in err for m in ["characters long; the limit is 2000",
+                                  "more than 1000 parts", "too large for a float"])
+
+
+def test_oversized_at_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "graph", "x", "--at", "x=1," * 5000)
+    assert status == 2 and "--at is 20000 characters long" in err
+
+
+def test_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["graph", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert 'python -m autograd graph "tanh(w*x + b)" --at w=-3,x=2,b=6.88 -o graph.svg' in out
+    assert "nothing typed is run as Python code" in out
+
+
+def test_missing_renderer_is_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "nowhere" / "python"))
+    status, _, err = run(capsys, "graph", "x*2", "--at", "x=1", "-o", str(tmp_path / "g.svg"))
+    assert status == 1
+    assert "no Graphviz renderer found" in err
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_module_runs_without_an_activated_venv(tmp_path: Path) -> None:
+    """`.venv/bin/python -m autograd` with the venv's bin not on PATH still finds a renderer."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if Path(p) != Path(sys.executable).parent)
+    svg = tmp_path / "g.svg"
+    done = subprocess.run([sys.executable, "-m", "autograd", "graph", "relu(x) * y",
+                           "--at", "x=1.5,y=-2", "-o", str(svg)], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "f = relu(x) * y = -3"
+    assert ET.parse(svg).getroot().tag.endswith("svg")
