@@ -86,7 +86,7 @@ class Value:
     def __rmul__(self, o: Any) -> Value: return apply(MUL, o, self)
     def __truediv__(self, o: Any) -> Value: return apply(DIV, self, o)
     def __rtruediv__(self, o: Any) -> Value: return apply(DIV, o, self)
-    def __pow__(self, o: Any) -> Value: return apply(POW if type(o) is Value else POWC, self, o)
+    def __pow__(self, o: Any) -> Value: return apply(POW if isinstance(o, Value) else POWC, self, o)
     def __rpow__(self, o: Any) -> Value: return apply(POW, o, self)
 
     # Unary operations.
@@ -112,7 +112,7 @@ SIGMOID, RELU, SOFTPLUS, ABS = OPS["sigmoid"], OPS["relu"], OPS["softplus"], OPS
 
 
 def _data(x: Any) -> float:
-    return x.data if type(x) is Value else _as_float(x)
+    return x.data if isinstance(x, Value) else _as_float(x)
 
 
 def apply(op: Op, *args: Any) -> Value:
@@ -126,7 +126,7 @@ def apply(op: Op, *args: Any) -> Value:
             when the result does not fit a float; the message names the op.
     """
     try:
-        parents = tuple(a if type(a) is Value else Value(a) for a in args)
+        parents = tuple(a if isinstance(a, Value) else Value(a) for a in args)
     except TypeError:
         return NotImplemented
     xs = [p.data for p in parents]

@@ -110,3 +110,15 @@ def test_no_grad_restores_recording_after_an_error() -> None:
     with pytest.raises(ZeroDivisionError), no_grad():
         x / 0
     assert (x * x).parents == (x, x)
+
+
+class Sub(Value):
+    __slots__ = ()
+
+
+def test_subclasses_of_value_are_values_everywhere() -> None:
+    p, x = Sub(2.0), Value(3.0)
+    y = p * 2.0 + x**p + (x < p) * 1.0
+    y.backward()
+    assert p.grad == pytest.approx(2.0 + 27.0 * math.log(3.0), rel=1e-14)
+    assert x.grad == pytest.approx(2.0 * 3.0, rel=1e-14)
