@@ -197,6 +197,15 @@ def test_no_renderer_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monkey
     assert list(tmp_path.iterdir()) == []
 
 
+def test_written_file_has_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        mode = render(neuron()[0], tmp_path / "g.svg").stat().st_mode & 0o777
+    finally:
+        os.umask(umask)
+    assert mode == 0o644
+
+
 def test_failed_render_leaves_old_file_and_no_temp(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "g.svg"
