@@ -11,6 +11,7 @@
 from autograd.check import GradcheckError, GradComparison, gradcheck, numerical_grad
 from autograd.graph import backward, topological_order
 from autograd.ops import OPS, Op
+from autograd.trace import Tape, TraceError, trace
 from autograd.value import Value, no_grad
 from autograd.viz import backward_frames, render, to_dot, write_backward_html
 
@@ -19,6 +20,8 @@ __all__ = [
     "GradComparison",
     "GradcheckError",
     "Op",
+    "Tape",
+    "TraceError",
     "Value",
     "backward",
     "backward_frames",
@@ -28,5 +31,6 @@ __all__ = [
     "render",
     "to_dot",
     "topological_order",
+    "trace",
     "write_backward_html",
 ]

@@ -1,0 +1,251 @@
+"""Traced replay against the scalar engine: random graphs, every op, the ESL net, the limits."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import OPS, Value, topological_order, trace
+from autograd.trace import FORWARD, TraceError
+from nn import backprop
+
+Fn = Callable[..., Value]
+
+# Each builder keeps its op inside the op's domain for any finite inputs of moderate size.
+UNARY: dict[str, Callable[[Value], Value]] = {
+    "exp": lambda v: v.tanh().exp(),
+    "log": lambda v: (v * v + 1.0).log(),
+    "tanh": lambda v: v.tanh(),
+    "sigmoid": lambda v: v.sigmoid(),
+    "relu": lambda v: v.relu(),
+    "softplus": lambda v: v.softplus(),
+    "abs": lambda v: abs(v),
+    "neg": lambda v: -v,
+    "powc": lambda v: (v * v + 0.5) ** 1.5,
+    "powc_int": lambda v: v.tanh() ** 3,
+}
+BINARY: dict[str, Callable[[Value, Value], Value]] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "truediv": lambda a, b: a / (b * b + 1.0),
+    "pow": lambda a, b: (a * a + 0.5) ** b.tanh(),
+    "rsub_const": lambda a, b: 0.5 - a * b.sigmoid(),
+}
+
+
+def random_program(seed: int, n_ops: int) -> Fn:
+    """A random graph over (x0, x1, x2) and the parameters, the same for every call."""
+    rng = random.Random(seed)
+    steps = []
+    for _ in range(n_ops):
+        if rng.random() < 0.5:
+            steps.append((rng.choice(sorted(UNARY)), rng.randrange(1 << 30), None))
+        else:
+            steps.append((rng.choice(sorted(BINARY)), rng.randrange(1 << 30),
+                          rng.randrange(1 << 30)))
+
+    def fn(*xs: Value, params: list[Value]) -> Value:
+        pool = [*xs, *params]
+        for name, i, j in steps:
+            a = pool[len(pool) - 1 - i % min(len(pool), 6)]  # mostly recent nodes
+            if j is None:
+                pool.append(UNARY[name](a))
+            else:
+                pool.append(BINARY[name](a, pool[j % len(pool)]))
+        return pool[-1] + pool[-2] * 0.5 + pool[-3].tanh()
+
+    return fn
+
+
+def scalar_batch(fn: Fn, batch: np.ndarray, params: list[Value]) -> tuple[np.ndarray, np.ndarray]:
+    """Outputs and summed parameter gradients by one scalar graph per example."""
+    for p in params:
+        p.grad = 0.0
+    outs = []
+    for row in batch.tolist():
+        root = fn(*(Value(v) for v in row))
+        root.backward()
+        outs.append(root.data)
+    return np.array(outs), np.array([p.grad for p in params])
+
+
+def assert_same(got: np.ndarray, want: np.ndarray) -> None:
+    scale = max(1.0, float(np.max(np.abs(want), initial=0.0)))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * scale)
+
+
+def test_every_op_has_an_array_forward() -> None:
+    assert set(FORWARD) == set(OPS)
+
+
+@given(seed=st.integers(0, 10**6), n_ops=st.integers(3, 25), n=st.integers(1, 12))
+def test_random_graphs_match_the_scalar_engine(seed: int, n_ops: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    params = [Value(w) for w in rng.uniform(-1.0, 1.0, 3)]
+    program = random_program(seed, n_ops)
+
+    def fn(*xs: Value) -> Value:
+        return program(*xs, params=params)
+
+    batch = rng.normal(size=(n, 3))
+    batch[0, 0] = 0.0  # a relu/abs kink in one example
+    tape = trace(fn, inputs=batch[-1].tolist(), params=params)
+    out, grads = tape.gradient(batch)
+    want_out, want_grads = scalar_batch(fn, batch, params)
+    assert_same(out, want_out)
+    assert_same(grads, want_grads)
+    assert_same(tape.forward(batch), want_out)
+
+
+def every_op(x: Value, y: Value, w: Value) -> Value:
+    """One graph using every op of the table."""
+    terms = [UNARY[name](x * w + y) for name in sorted(UNARY)]
+    terms += [BINARY[name](x + w, y - w) for name in sorted(BINARY)]
+    root = terms[0]
+    for t in terms[1:]:
+        root = root + t
+    return root
+
+
+def test_one_graph_with_every_op_matches_and_covers_the_table() -> None:
+    w = Value(0.3)
+    batch = np.random.default_rng(1).normal(size=(50, 2))
+    tape = trace(lambda x, y: every_op(x, y, w), inputs=[0.2, -0.4], params=[w])
+    assert {n.op.name for n in tape.nodes if n.op} == set(OPS)
+    out, grads = tape.gradient(batch)
+    want_out, want_grads = scalar_batch(lambda x, y: every_op(x, y, w), batch, [w])
+    assert_same(out, want_out)
+    assert_same(grads, want_grads)
+
+
+def test_relu_and_abs_take_each_examples_own_branch() -> None:
+    w = Value(1.5)
+    tape = trace(lambda x: (w * x).relu() + abs(x - w), inputs=[2.0], params=[w])  # x > 0
+    batch = np.array([[-2.0], [0.0], [1.5], [3.0]])  # branches the traced example never took
+    out, grads = tape.gradient(batch)
+    assert out.tolist() == [3.5, 1.5, 2.25, 6.0]
+    # d/dw: relu' x = [0, 0, 1.5, 3]; d|x - w|/dw = -sign(x - w) = [1, 1, 0, -1]
+    assert grads.tolist() == [0 + 0 + 1.5 + 3.0 + 1 + 1 + 0 - 1]
+
+
+def esl_problem(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((n, 2))
+    y = np.column_stack([backprop.sigmoid(x @ [3.0, 3.0]) + backprop.sigmoid(x @ [3.0, -3.0])
+                         + 0.3 * rng.standard_normal(n), rng.standard_normal(n)])
+    return x, y, rng.uniform(-0.7, 0.7, (4, 3)), rng.uniform(-0.7, 0.7, (2, 5))
+
+
+def esl_loss(alpha: list[list[Value]], beta: list[list[Value]], *xy: Value) -> Value:
+    """R_i = Σ_k (y_k − f_k)², identity output, written from ESL eq. 11.5."""
+    x, y = xy[:2], xy[2:]
+    z = [(row[0] + row[1] * x[0] + row[2] * x[1]).sigmoid() for row in alpha]
+    risk = 0.0
+    for row, yk in zip(beta, y, strict=True):
+        t = row[0]
+        for b, zm in zip(row[1:], z, strict=True):
+            t = t + b * zm
+        risk = risk + (yk - t) ** 2
+    return risk
+
+
+def test_esl_net_matches_the_scalar_engine_and_the_closed_form() -> None:
+    x, y, alpha0, beta0 = esl_problem(200)
+    alpha = [[Value(w) for w in row] for row in alpha0]
+    beta = [[Value(w) for w in row] for row in beta0]
+    params = [w for row in alpha + beta for w in row]
+    batch = np.column_stack([x, y])
+
+    def fn(*xy: Value) -> Value:
+        return esl_loss(alpha, beta, *xy)
+
+    tape = trace(fn, inputs=batch[0].tolist(), params=params)
+    out, grads = tape.gradient(batch)
+    want_out, want_grads = scalar_batch(fn, batch, params)
+    assert_same(out, want_out)
+    assert_same(grads, want_grads)
+    ga, gb = backprop.gradients(alpha0, beta0, x, y)
+    np.testing.assert_allclose(grads, np.concatenate([ga.ravel(), gb.ravel()]),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_backward_accumulates_like_per_example_backward_and_reads_params_afresh() -> None:
+    w = Value(0.5)
+    tape = trace(lambda x, y: (y - w * x) ** 2, inputs=[1.0, 2.0], params=[w])
+    batch = np.array([[1.0, 2.0], [2.0, 0.0]])
+    tape.backward(batch)
+    tape.backward(batch)
+    assert w.grad == 2.0  # 2 × (-3 + 4)
+    w.data = 1.0  # a training step: the tape uses the new value
+    out, grads = tape.gradient(batch)
+    assert out.tolist() == [1.0, 4.0] and grads.tolist() == [-2.0 + 8.0]
+
+
+def test_unused_parameter_and_input_free_output() -> None:
+    w, unused = Value(2.0), Value(1.0)
+    tape = trace(lambda x: w * w, inputs=[0.0], params=[w, unused])
+    out, grads = tape.gradient(np.zeros((3, 1)))
+    assert out.tolist() == [4.0, 4.0, 4.0] and grads.tolist() == [12.0, 0.0]
+
+
+def test_data_dependent_control_flow_is_refused() -> None:
+    with pytest.raises(TraceError, match="used > of a Value"):
+        trace(lambda x: x * 2.0 if x > 0 else -x, inputs=[1.0], params=[])
+    with pytest.raises(TraceError, match=r"float\(\)"):
+        trace(lambda x: Value(float(x) ** 2), inputs=[1.0], params=[])
+    with pytest.raises(TraceError, match="truth value"):
+        trace(lambda x: x or Value(1.0), inputs=[1.0], params=[])
+    assert Value(2.0) > 1.0 and float(Value(2.0)) == 2.0  # restored after tracing
+    assert "__bool__" not in Value.__dict__
+
+
+def test_a_forgotten_parameter_subclass_is_refused() -> None:
+    class Param(Value):
+        __slots__ = ()
+
+    w = Param(1.0, label="w")
+    with pytest.raises(TraceError, match="Param 'w' that is not in params"):
+        trace(lambda x: w * x, inputs=[1.0], params=[])
+    assert trace(lambda x: w * x, inputs=[1.0], params=[w]).params == [w]
+
+
+def test_domain_errors_name_the_op_and_the_example() -> None:
+    tape = trace(lambda x: x.log(), inputs=[1.0], params=[])
+    with pytest.raises(ValueError, match=r"log: log\(-1\) is undefined .*example 2"):
+        tape.forward([[1.0], [2.0], [-1.0]])
+    tape = trace(lambda x: x**0.5, inputs=[1.0], params=[])
+    with pytest.raises(ZeroDivisionError, match=r"x \*\* 0.5 is infinite at x = 0 .*example 1"):
+        tape.gradient([[1.0], [0.0]])
+    w = Value(2.0)
+    tape = trace(lambda x: x**w, inputs=[1.0], params=[w])
+    with pytest.raises(ValueError, match=r"pow: a Value exponent needs a positive base.*example 0"):
+        tape.forward([[-1.0]])
+    tape = trace(lambda x: 1.0 / x, inputs=[1.0], params=[])
+    with pytest.raises(ZeroDivisionError, match="truediv: division by zero"):
+        tape.forward([[0.0]])
+    tape = trace(lambda x: x.exp(), inputs=[1.0], params=[])
+    with pytest.raises(OverflowError, match="exp: exp"):
+        tape.forward([[1000.0]])
+
+
+def test_bad_batches_are_refused() -> None:
+    tape = trace(lambda x, y: x * y, inputs=[1.0, 2.0], params=[])
+    with pytest.raises(ValueError, match=r"N × 2"):
+        tape.forward([1.0, 2.0])
+    with pytest.raises(ValueError, match="finite"):
+        tape.forward([[1.0, np.nan]])
+    with pytest.raises(TypeError, match="must return a Value"):
+        trace(lambda x: 1.0, inputs=[1.0], params=[])
+
+
+def test_tape_records_the_scalar_graph() -> None:
+    w = Value(0.5)
+    tape = trace(lambda x: (w * x).tanh(), inputs=[1.0], params=[w])
+    assert len(tape.nodes) == len(topological_order(tape.nodes[-1])) == 4
+    assert repr(tape) == "Tape(4 nodes, 1 inputs, 1 params)"
