@@ -79,6 +79,16 @@ def test_roles_are_drawn_differently() -> None:
     assert re.search(r'label="\{ x \|[^\]]*fillcolor="#dbeafe"', marked)
 
 
+def test_value_subclass_leaves_are_parameters() -> None:
+    class Param(Value):
+        __slots__ = ()
+
+    y = Value(2.0, label="x") * Param(0.5, label="p")
+    source = to_dot(y).source
+    assert re.search(r'label="\{ p \|[^\]]*fillcolor="#fef08a"', source)
+    assert re.search(r'label="\{ x \|[^\]]*fillcolor="#dbeafe"', source)
+
+
 def test_record_special_characters_are_escaped(tmp_path: Path) -> None:
     x = Value(1.0, label='a{b}|c<d>"e\\f')
     y = x * x
