@@ -201,9 +201,18 @@ class _Problem:
         return value, np.concatenate([g_alpha.ravel(), g_beta.ravel()])
 
     def mean_loss(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+        """(1/N) Σ_i R_i on the given data, without the penalty."""
         s = self.settings
         alpha, beta = self.unpack(theta)
         return backprop.risk(alpha, beta, x, y, loss=s.loss, output=s.output) / x.shape[0]
+
+    def evaluate(self, theta: np.ndarray) -> tuple[float, float]:
+        """Penalised criterion Σ_i R_i + λJ and mean loss on the training set (one pass)."""
+        s = self.settings
+        mean = self.mean_loss(theta, self.x, self.y)
+        alpha, beta = self.unpack(theta)
+        pen = backprop.penalty_value(alpha, beta, s.penalty, s.lam)
+        return mean * self.x.shape[0] + pen, mean
 
 
 class _Progress:
@@ -448,9 +457,9 @@ def _one_start(
     def record(th: np.ndarray, epoch: int) -> bool:
         """Log epoch ``epoch``; return True when early stopping says stop."""
         nonlocal best_val, best_theta, since_best
-        value, _ = problem.criterion(th)
+        value, mean = problem.evaluate(th)
         history.loss.append(value)
-        history.train_error.append(problem.mean_loss(th, problem.x, problem.y))
+        history.train_error.append(mean)
         bar.update(start, epoch, value)
         if val is None:
             history.best_epoch = epoch
@@ -472,7 +481,7 @@ def _one_start(
     if s.early_stopping is not None:
         theta = best_theta
         history.stopped_early = len(history.loss) - 1 < s.epochs
-    final, _ = problem.criterion(theta)
+    final, _ = problem.evaluate(theta)
     return final, theta, history
 
 

@@ -1,0 +1,85 @@
+"""Tests for the demos: the ESL §11.6 script's quick mode and the lecture's parts."""
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "demos" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_esl_quick_run(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "demos" / "esl_simulation.py"), "--quick", "--no-progress",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=True, cwd=ROOT,
+    )
+    results = json.loads((tmp_path / "esl_results.json").read_text(encoding="utf-8"))
+    assert results["starts"] == 3
+    assert set(results["errors"]) == {"sum_of_sigmoids", "radial"}
+    for by_lam in results["errors"].values():
+        assert set(by_lam) == {"0", "0.0005", "0.1"}
+        for table in by_lam.values():
+            assert set(table) == {"0", "1", "2", "3"}
+            assert len(table["0"]) == 1 and all(len(table[m]) == 3 for m in ("1", "2", "3"))
+            linear = table["0"][0]
+            assert math.isfinite(linear) and linear > 1.0
+            assert all(math.isfinite(v) and v > 0.5 for errs in table.values() for v in errs)
+    assert set(results["sweep"]) == {"0", "0.05", "0.1"}
+    # The table printed and written: a header, a rule and one row per M, then the sweep.
+    table = (tmp_path / "esl_table.md").read_text(encoding="utf-8")
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert len(rows) == (1 + 4) + (1 + 3)
+    assert all(row.count("|") == 8 for row in rows[:5])
+    assert table in proc.stdout
+    for fig in ("esl_fig_11_6.png", "esl_fig_11_7.png", "esl_fig_11_8.png"):
+        assert (tmp_path / fig).stat().st_size > 1000
+
+
+def test_esl_two_hidden_units_beat_the_linear_model() -> None:
+    esl = _load("esl_simulation")
+    prob = esl._problem("sum_of_sigmoids", 0, esl.DEFAULT_SEED)
+    linear = esl.linear_fit_error(prob)
+    net = esl.net_fit_error(prob, 2, 0.1, np.random.default_rng(0), 100)
+    assert 1.0 < net < 1.3 < linear
+
+
+@pytest.fixture(scope="module")
+def lecture() -> ModuleType:
+    return _load("lecture")
+
+
+def test_lecture_part_a_closed_form_equals_autodiff(
+    lecture: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    worst = lecture.part_a(tmp_path)
+    assert worst < 1e-12
+    out = capsys.readouterr().out
+    assert "δ_k" in out and "s_m" in out and "largest relative difference" in out
+    assert (tmp_path / "lecture_graph.svg").read_text(encoding="utf-8").lstrip().startswith("<")
+    assert "<html" in (tmp_path / "lecture_backward.html").read_text(encoding="utf-8").lower()
+
+
+def test_lecture_training_parts(
+    lecture: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch, online = lecture.part_c(tmp_path, progress=False, epochs=300, online_epochs=3)
+    assert batch.loss[-1] < batch.loss[0] and online.loss[-1] < online.loss[0]
+    assert (tmp_path / "lecture_training_curve.png").stat().st_size > 1000
+    assert lecture.part_e(progress=False) < 0.2
+    assert "Bayes" in capsys.readouterr().out
