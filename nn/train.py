@@ -24,7 +24,7 @@ Methods:
 
 Gradients come from the vectorised closed form of ``nn/backprop.py`` (δ and s), which the
 tests check against the autodiff engine to 1e-12. Several random starts (weights uniform on
-[−0.7, 0.7], ESL §11.5.1) can be run; the one with the lowest final penalised training
+[−0.7, 0.7], ESL §11.5.3) can be run; the one with the lowest final penalised training
 criterion is kept. With a validation set the validation error is recorded every epoch, and
 ``early_stopping=k`` stops after k epochs without improvement and returns the weights of the
 best validation epoch.
@@ -51,7 +51,7 @@ METHODS: tuple[str, ...] = ("gd", "adam", "bfgs")
 MODES: tuple[str, ...] = ("batch", "online")
 PENALTY_KINDS: tuple[str, ...] = ("weight_decay", "weight_elimination")
 INIT_SCALE = 0.7
-"""Starting weights are uniform on [−0.7, 0.7] (ESL §11.5.1, for standardised inputs)."""
+"""Starting weights are uniform on [−0.7, 0.7] (ESL §11.5.3, for standardised inputs)."""
 
 
 class TwoLayer(Protocol):
@@ -177,7 +177,13 @@ class _Settings:
 class _Problem:
     """The data and criterion of one fit, on flat parameter vectors θ = (vec α, vec β)."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, shapes: tuple, settings: _Settings) -> None:
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        shapes: tuple[tuple[int, int], tuple[int, int]],
+        settings: _Settings,
+    ) -> None:
         self.x, self.y, self.settings = x, y, settings
         (self.m, self.p1), (self.k, self.m1) = shapes
         self.split = self.m * self.p1
@@ -553,29 +559,61 @@ def fit(
     net: TwoLayer,
     x: np.ndarray,
     y: np.ndarray,
-    **options: object,
+    *,
+    loss: str | None = None,
+    weight_decay: float = 0.0,
+    penalty: str = "weight_decay",
+    epochs: int = 100,
+    mode: str = "batch",
+    method: str = "gd",
+    lr: float | None = None,
+    schedule: Schedule = "constant",
+    momentum: float = 0.0,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    early_stopping: int | None = None,
+    starts: int = 1,
+    rng: np.random.Generator | int | None = None,
+    progress: bool | None = None,
+    stream: TextIO | None = None,
 ) -> History:
-    """Fit a :class:`~nn.two_layer.TwoLayerNet` in place; the options are those of
-    :func:`fit_arrays` (loss, weight_decay, penalty, epochs, mode, method, lr, schedule,
-    momentum, validation, early_stopping, starts, rng, progress, stream).
+    """Fit a :class:`~nn.two_layer.TwoLayerNet` in place, with its own output function.
 
-    The net's current weights are the first start; its output function is used.
+    The net's current weights are the first start; the fitted weights (of the best start)
+    replace them. The arguments are those of :func:`fit_arrays`, which documents them.
 
     Args:
-        net: The net to train; its weights are replaced by the fitted ones.
+        net: The net to train.
         x: N × p inputs.
         y: N × K responses.
-        **options: Keyword arguments of :func:`fit_arrays` (not ``output``).
+        loss: ``"squared"`` or ``"cross_entropy"`` (default from the net's output).
+        weight_decay: λ ≥ 0 on the summed scale.
+        penalty: ``"weight_decay"`` or ``"weight_elimination"``.
+        epochs: Epochs (BFGS: iteration cap).
+        mode: ``"batch"`` or ``"online"``.
+        method: ``"gd"``, ``"adam"`` or ``"bfgs"``.
+        lr: γ_0 for the gradient methods.
+        schedule: ``"constant"``, ``"inverse"`` or a callable ``r -> γ_r``.
+        momentum: Heavy-ball momentum for ``"gd"``.
+        validation: Optional ``(x_val, y_val)``.
+        early_stopping: Patience in epochs (needs ``validation``).
+        starts: Number of starts.
+        rng: Generator or seed (several starts, online mode).
+        progress: Progress line on/off (default: when ``stream`` is a terminal).
+        stream: Where the progress line goes (default ``sys.stderr``).
 
     Returns:
         The training history.
 
     Raises:
-        ValueError: As :func:`fit_arrays`, or if ``output`` is passed.
+        ValueError: As :func:`fit_arrays` (nothing is changed in the net).
+        TypeError: As :func:`fit_arrays`.
     """
-    if "output" in options:
-        raise ValueError("the output function is the net's own: do not pass output")
     alpha, beta = net.to_arrays()
-    result = fit_arrays(alpha, beta, x, y, output=net.output, **options)  # type: ignore[arg-type]
+    result = fit_arrays(
+        alpha, beta, x, y, output=net.output, loss=loss, weight_decay=weight_decay,
+        penalty=penalty, epochs=epochs, mode=mode, method=method, lr=lr, schedule=schedule,
+        momentum=momentum, validation=validation, early_stopping=early_stopping,
+        starts=starts, rng=rng, progress=progress, stream=stream,
+    )
     net.set_arrays(result.alpha, result.beta)
     return result.history

@@ -199,5 +199,5 @@ def test_fit_refuses_output_and_mismatched_net() -> None:
     d = data.sum_of_sigmoids(10, 0)
     with pytest.raises(ValueError, match="columns"):
         fit(net, d.X, d.Y, lr=0.1)
-    with pytest.raises(ValueError, match="output"):
-        fit(net, d.X, d.Y, lr=0.1, output="softmax")
+    with pytest.raises(TypeError, match="output"):
+        fit(net, d.X, d.Y, lr=0.1, output="softmax")  # type: ignore[call-arg]
