@@ -12,19 +12,20 @@ from autograd.value import Value, no_grad
 def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each after all of its parents; ``root`` is last.
 
-    The order is deterministic: parents are visited in the order they were given.
+    The order is deterministic: parents are visited in the order they were given
+    (a depth-first walk; ``stack`` holds the current path, so no per-node tuples).
     """
     order: list[Value] = []
-    seen: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    seen = {root}
+    stack = [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p in reversed(node.parents) if id(p) not in seen)
+        for p in stack[-1].parents:
+            if p not in seen:  # descend into the first parent not yet visited
+                seen.add(p)
+                stack.append(p)
+                break
+        else:  # every parent is placed: the node follows them
+            order.append(stack.pop())
     return order
 
 
@@ -58,8 +59,13 @@ def backward(root: Value, create_graph: bool = False) -> None:
     with no_grad():  # a Value grad left by an earlier create_graph pass must not grow a graph
         for node in reversed(order):
             parents = node.parents
-            if parents:
-                g = node.grad
-                partials = node.op.partials([p.data for p in parents], node.data)
-                for parent, d in zip(parents, partials, strict=False):
-                    parent.grad += g * d
+            if parents:  # every op has one or two operands
+                g, a = node.grad, parents[0]
+                if len(parents) == 1:
+                    a.grad += g * node.op.partials((a.data,), node.data)[0]
+                    continue
+                b = parents[1]
+                partials = node.op.partials((a.data, b.data), node.data)
+                a.grad += g * partials[0]
+                if len(partials) == 2:  # powc: the constant exponent gets none
+                    b.grad += g * partials[1]

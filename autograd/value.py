@@ -125,11 +125,14 @@ def apply(op: Op, *args: Any) -> Value:
         ZeroDivisionError, ValueError, OverflowError: from the op's domain check, or
             when the result does not fit a float; the message names the op.
     """
-    try:
-        parents = tuple(a if isinstance(a, Value) else Value(a) for a in args)
-    except TypeError:
-        return NotImplemented
-    xs = [p.data for p in parents]
+    parents = args
+    if not (isinstance(args[0], Value) and (len(args) == 1 or isinstance(args[1], Value))):
+        try:
+            parents = tuple(a if isinstance(a, Value) else Value(a) for a in args)
+        except TypeError:
+            return NotImplemented
+    # Every op has one or two operands; a tuple display is cheaper than a comprehension.
+    xs = (parents[0].data,) if len(parents) == 1 else (parents[0].data, parents[1].data)
     if op.check is not None:
         op.check(*xs)
     try:
