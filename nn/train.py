@@ -477,7 +477,9 @@ def _one_start(
             history.best_epoch = epoch
         else:
             since_best += 1
-        return s.early_stopping is not None and since_best >= s.early_stopping
+        if s.early_stopping is not None and since_best >= s.early_stopping:
+            history.stopped_early = True
+        return history.stopped_early
 
     record(theta, 0)
     if s.method == "bfgs":
@@ -486,7 +488,6 @@ def _one_start(
         theta = _run_gradient(problem, theta, record, gen)
     if s.early_stopping is not None:
         theta = best_theta
-        history.stopped_early = len(history.loss) - 1 < s.epochs
     final, _ = problem.evaluate(theta)
     return final, theta, history
 

@@ -133,6 +133,9 @@ def test_early_stopping_returns_the_best_validation_weights() -> None:
     assert h.val_error[h.best_epoch] == min(h.val_error)
     mse = np.mean((val.Y - backprop.forward(res.alpha, res.beta, val.X).f) ** 2)
     assert mse == pytest.approx(h.val_error[h.best_epoch], rel=1e-12)
+    patient = fit_arrays(alpha, beta, train.X, train.Y, epochs=5, method="bfgs",
+                         validation=(val.X, val.Y), early_stopping=10)
+    assert not patient.history.stopped_early
 
 
 def test_classification_with_adam() -> None:
