@@ -241,6 +241,7 @@ def memory_child(engine: str, workload: str, size: int, raise_limit: bool) -> di
     if raise_limit:
         sys.setrecursionlimit(50 * size + 10_000)
     gc.collect()
+    gc.disable()  # as in the timings; freeing is then by reference counting alone
     base = peak_rss()
     root = build(value, workload, size)
     graph = peak_rss()
@@ -340,32 +341,57 @@ def markdown(title: str, header: Row, rows: list[Row]) -> str:
 
 
 def bench_mlp(repeats: int, n_points: int) -> str:
-    """MLP 2-16-16-1 step in both engines; ratios of ns/node against micrograd's relu step."""
-    results = []
-    for engine, activation in [("deltagrad", "relu"), ("micrograd", "relu"),
-                               ("deltagrad", "tanh")]:
-        value = ENGINES[engine]
-        layers = make_mlp(value, [2, 16, 16, 1], seed=1)
-        points, targets = mlp_data(n_points, seed=2)
-        nodes = count_nodes(mlp_loss(layers, points, targets, activation))
-        fwd, bwd, step = median_phases(mlp_step(value, activation, n_points), repeats)
-        results.append((f"{engine} ({activation})", nodes, fwd, bwd, step))
-    peer = (results[1][2] + results[1][3]) / results[1][1]
-    rows = [[name, f"{nodes:,}", fmt_time(fwd), fmt_time(bwd), fmt_time(step),
-             f"{(fwd + bwd) / nodes * 1e9:.0f}", f"{(fwd + bwd) / nodes / peer:.2f}"]
-            for name, nodes, fwd, bwd, step in results]
+    """MLP 2-16-16-1 step in both engines; ratios of ns/node against micrograd's relu step.
+
+    Run twice: with Python's cyclic garbage collector on (the default users get) and off
+    (the engines' own per-node cost). micrograd's per-node closures form reference cycles,
+    so the collector keeps rescanning its growing graph while it is built.
+    """
+    rows = []
+    for collect in (True, False):
+        results = []
+        for engine, activation in [("deltagrad", "relu"), ("micrograd", "relu"),
+                                   ("deltagrad", "tanh")]:
+            value = ENGINES[engine]
+            layers = make_mlp(value, [2, 16, 16, 1], seed=1)
+            points, targets = mlp_data(n_points, seed=2)
+            nodes = count_nodes(mlp_loss(layers, points, targets, activation))
+            if not collect:
+                gc.disable()
+            try:
+                fwd, bwd, step = median_phases(mlp_step(value, activation, n_points), repeats)
+            finally:
+                gc.enable()
+            results.append((f"{engine} ({activation})", nodes, fwd, bwd, step))
+        peer = (results[1][2] + results[1][3]) / results[1][1]
+        rows += [["on" if collect else "off", name, f"{nodes:,}", fmt_time(fwd), fmt_time(bwd),
+                  fmt_time(step), f"{(fwd + bwd) / nodes * 1e9:.0f}",
+                  f"{(fwd + bwd) / nodes / peer:.2f}"]
+                 for name, nodes, fwd, bwd, step in results]
     return markdown(f"MLP 2-16-16-1 training step, {n_points} points (median of {repeats})",
-                    ["engine", "nodes", "forward", "backward", "step", "ns/node (fwd+bwd)",
-                     "ratio vs micrograd (relu)"], rows)
+                    ["cyclic GC", "engine", "nodes", "forward", "backward", "step",
+                     "ns/node (fwd+bwd)", "ratio vs micrograd (relu)"], rows)
 
 
 def bench_depth(depths: Sequence[int], quick: bool) -> str:
-    """Chain and sums: time, peak memory per node, failures."""
+    """Chain and sums: time, peak memory per node, failures.
+
+    The cyclic garbage collector is off here (``gc.collect()`` still runs between runs):
+    with it on, micrograd's cyclic graphs of millions of nodes take minutes to build.
+    """
+    gc.disable()
+    try:
+        return _bench_depth(depths, quick)
+    finally:
+        gc.enable()
+
+
+def _bench_depth(depths: Sequence[int], quick: bool) -> str:
     rows = []
     workloads = [("chain", d) for d in depths] + [("deep_sum", depths[-1]),
                                                   ("tree_sum", depths[-1])]
     for workload, size in workloads:
-        repeats = 3 if size >= 100_000 else 5
+        repeats = 1 if size >= 1_000_000 else (3 if size >= 100_000 else 5)
         figures = {}
         for engine, value in ENGINES.items():
             root_box: list[Any] = []
@@ -396,7 +422,8 @@ def bench_depth(depths: Sequence[int], quick: bool) -> str:
                          "fails" if t_bwd != t_bwd and engine == "micrograd"
                          else ("" if t_bwd != t_bwd else fmt_time(t_bwd)),
                          f"{mem['graph']:.0f}", f"{mem['peak']:.0f}", mem["error"], ratio])
-    table = markdown("Deep chain and sums of products (time: median; memory: OS peak RSS per node)",
+    table = markdown("Deep chain and sums of products (cyclic GC off; time: median; memory: OS "
+                     "peak RSS per node)",
                      ["workload", "size", "engine", "nodes", "forward", "backward",
                       "graph B/node", "peak B/node", "backward error",
                       "ratio fwd / bwd / peak mem"], rows)
