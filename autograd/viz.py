@@ -27,7 +27,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any
 
 import graphviz
 
+from autograd.atomic import write_atomically
 from autograd.graph import topological_order
 from autograd.value import Value
 
@@ -241,21 +241,6 @@ def run_renderer(source: str, format: str = "svg") -> bytes:  # noqa: A002 (Grap
     return done.stdout
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0o022)  # mkstemp makes the file private; give it the usual mode
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def render(root: Value, path: str | os.PathLike[str], format: str = "svg",  # noqa: A002
            **options: Any) -> Path:
     """Draw the graph behind ``root`` into a file.
@@ -275,9 +260,8 @@ def render(root: Value, path: str | os.PathLike[str], format: str = "svg",  # no
         RendererNotFoundError: no renderer is installed.
         RuntimeError: the renderer failed.
     """
-    path = Path(path)
-    _write_atomically(path, run_renderer(to_dot(root, **options).source, format))
-    return path
+    data = run_renderer(to_dot(root, **options).source, format)
+    return write_atomically(path, lambda fh: fh.write(data))
 
 
 @dataclass
@@ -424,9 +408,7 @@ def write_backward_html(root: Value, path: str | os.PathLike[str], *, rankdir: s
     page = _PAGE.format(title=html.escape(title), svg=svg,
                         data=data.replace("<", "\\u003c"), last=len(frames) - 1,
                         known=KNOWN_COLOR, current=CURRENT_COLOR, target=TARGET_COLOR)
-    path = Path(path)
-    _write_atomically(path, page.encode("utf-8"))
-    return path
+    return write_atomically(path, lambda fh: fh.write(page.encode("utf-8")))
 
 
 _PAGE = """<!DOCTYPE html>
