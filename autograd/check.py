@@ -50,15 +50,27 @@ def numerical_grad(f: Callable[..., Value], inputs: Sequence[Any],
     Args:
         f: Maps Values to a scalar Value.
         inputs: The point (floats or Values; only their data is used).
-        eps: Relative step.
+        eps: Relative step (> 0).
+
+    Raises:
+        ValueError: ``eps`` is not positive, or f fails at a probe point (the message
+            names the input, the probe and f's own error).
     """
-    point = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+    if not eps > 0.0:
+        raise ValueError(f"numerical_grad: eps must be positive, got {eps!r}")
+    point = [leaf.data for leaf in _leaves(inputs)]
     grads = []
     for j, x in enumerate(point):
         h = eps * max(1.0, abs(x))
-        up = _scalar(f, _leaves([*point[:j], x + h, *point[j + 1:]])).data
-        down = _scalar(f, _leaves([*point[:j], x - h, *point[j + 1:]])).data
-        grads.append((up - down) / (2.0 * h))
+        ends = []
+        for probe in (x + h, x - h):
+            try:
+                ends.append(_scalar(f, _leaves([*point[:j], probe, *point[j + 1:]])).data)
+            except (ArithmeticError, ValueError) as err:
+                raise ValueError(f"numerical_grad: f fails at the probe x_{j} = {probe!r} "
+                                 f"(x_{j} = {x!r} ± step {h:.3g}): {err}. Move the point away "
+                                 "from the edge of f's domain or use a smaller eps") from err
+        grads.append((ends[0] - ends[1]) / (2.0 * h))
     return grads
 
 
@@ -75,8 +87,8 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e
             Values are not touched.
         inputs: The point: floats or Values (Value labels name the rows).
         eps: Relative finite-difference step.
-        rtol: Relative tolerance.
-        atol: Absolute tolerance.
+        rtol: Relative tolerance (>= 0).
+        atol: Absolute tolerance (>= 0).
 
     Returns:
         One :class:`GradComparison` per input, in order.
@@ -84,6 +96,9 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e
     Raises:
         GradcheckError: Some input's gradients disagree; the message lists each.
     """
+    if not (rtol >= 0.0 and atol >= 0.0):
+        raise ValueError(f"gradcheck: rtol and atol must be >= 0, got rtol={rtol!r}, "
+                         f"atol={atol!r}")
     leaves = _leaves(inputs)
     _scalar(f, leaves).backward()
     numeric = numerical_grad(f, inputs, eps)

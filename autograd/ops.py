@@ -90,7 +90,7 @@ def _check_powc(a: float, c: float) -> None:
 
 
 def _partials_powc(xs: tuple, out: Number) -> tuple:
-    a, c = xs[0], float(xs[1])
+    a, c = xs[0], xs[1] if isinstance(xs[1], float) else xs[1].data  # c: a constant
     if c == 0.0:
         return (0.0,)
     try:

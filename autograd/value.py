@@ -36,7 +36,11 @@ def _as_float(x: Any) -> float:
     if type(x) is not float:
         if isinstance(x, bool) or not isinstance(x, numbers.Real):
             raise TypeError(f"Value needs a real number, got {type(x).__name__}: {x!r}")
-        x = float(x)
+        try:
+            x = float(x)
+        except OverflowError:
+            raise OverflowError(f"Value: this {type(x).__name__} is too large for a float "
+                                "(|x| > 1.8e308)") from None
     if not math.isfinite(x):
         raise ValueError(f"Value needs a finite number, got {x!r}")
     return x
@@ -66,10 +70,13 @@ class Value:
     def __repr__(self) -> str:
         name = f"{self.label!r}, " if self.label else ""
         made = f", op={self.op.name}" if self.op else ""
-        return f"Value({name}data={self.data:.6g}, grad={float(self.grad):.6g}{made})"
+        grad = self.grad.data if isinstance(self.grad, Value) else self.grad
+        return f"Value({name}data={self.data:.6g}, grad={grad:.6g}{made})"
 
-    def __float__(self) -> float:
-        return self.data
+    # No __float__: math.exp(v) must fail loudly, not leave the graph with a wrong gradient.
+    def __bool__(self) -> bool:
+        raise TypeError("the truth value of a Value is ambiguous: compare it (v > 0) or test "
+                        "v.data")
 
     def backward(self, create_graph: bool = False) -> None:
         """Back-propagate from this node; see :func:`autograd.graph.backward`."""

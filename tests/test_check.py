@@ -75,3 +75,20 @@ def test_default_tolerances_catch_wrong_sign_or_factor_two(g: float) -> None:
             mp.setattr(autograd.value, "MUL", broken_mul(factor))
             with pytest.raises(GradcheckError):
                 gradcheck(f, [0.7])
+
+
+def test_a_probe_outside_the_domain_is_named() -> None:
+    with pytest.raises(ValueError, match=r"fails at the probe x_0 = -9.*log\(-9"):
+        numerical_grad(lambda a: a.log(), [Value(1e-7)])
+
+
+@pytest.mark.parametrize("eps", [0.0, -1e-6, float("nan")])
+def test_step_must_be_positive(eps: float) -> None:
+    with pytest.raises(ValueError, match="eps must be positive"):
+        numerical_grad(lambda a: a * a, [1.0], eps=eps)
+
+
+@pytest.mark.parametrize("tol", [{"rtol": -1e-6}, {"atol": -1.0}])
+def test_tolerances_must_not_be_negative(tol: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="rtol and atol must be >= 0"):
+        gradcheck(lambda a: a * a, [1.0], **tol)

@@ -92,8 +92,22 @@ def test_value_has_no_instance_dict() -> None:
         Value(1.0).something = 1  # type: ignore[attr-defined]
 
 
-def test_float_of_value() -> None:
-    assert float(Value(2.5)) == 2.5
+def test_math_functions_refuse_values_instead_of_dropping_the_graph() -> None:
+    x = Value(1.0)
+    with pytest.raises(TypeError):
+        x * math.exp(x)  # type: ignore[arg-type]  # would silently lose d/dx of exp(x)
+    with pytest.raises(TypeError):
+        float(x)  # type: ignore[arg-type]
+
+
+def test_truth_value_is_ambiguous() -> None:
+    with pytest.raises(TypeError, match="truth value of a Value is ambiguous"):
+        bool(Value(0.0))
+
+
+def test_huge_int_is_an_overflow_error_naming_value() -> None:
+    with pytest.raises(OverflowError, match=r"Value: this int is too large for a float"):
+        Value(2**2000)
 
 
 def test_no_grad_records_no_parents_and_restores_recording() -> None:
