@@ -13,6 +13,7 @@ import argparse
 import ast
 import math
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -91,7 +92,8 @@ def _refuse(text: str, node: ast.AST, names: set[str]) -> ExpressionError | None
         return None
     kind = {ast.Attribute: "attribute access", ast.Subscript: "indexing",
             ast.Lambda: "lambda", ast.Compare: "comparison", ast.BoolOp: "and/or",
-            ast.IfExp: "if/else"}.get(type(node), type(node).__name__)
+            ast.IfExp: "if/else", ast.NamedExpr: "assignment (:=)",
+            ast.JoinedStr: "an f-string"}.get(type(node), f"this construct ({type(node).__name__})")
     return _point(text, node, f"{kind} is not allowed here")
 
 
@@ -164,7 +166,8 @@ def build(tree: ast.expr, inputs: dict[str, Value], text: str = "") -> Value | f
     """Compute a checked expression with Values (iteratively, children first).
 
     Numbers stay floats, so ``x ** 2`` uses the engine's constant-power op; an
-    operation on two numbers is still done by the engine.
+    operation on two numbers is computed (and checked) by the engine and stays a number,
+    so ``x ** (1/2)`` is a constant power too.
     """
     done: dict[int, Value | float] = {}
     stack: list[tuple[ast.expr, bool]] = [(tree, False)]
@@ -185,9 +188,10 @@ def build(tree: ast.expr, inputs: dict[str, Value], text: str = "") -> Value | f
             done[id(node)] = -done[id(node.operand)]  # a float stays a float: x ** -1 works
         else:
             left, right = done[id(node.left)], done[id(node.right)]
-            if not isinstance(left, Value) and not isinstance(right, Value):
-                left = Value(left)
-            done[id(node)] = _BINARY_OPS[type(node.op)](left, right)
+            if isinstance(left, Value) or isinstance(right, Value):
+                done[id(node)] = _BINARY_OPS[type(node.op)](left, right)
+            else:  # numbers only: a constant (the engine still checks it), so x ** (1/2) is powc
+                done[id(node)] = _BINARY_OPS[type(node.op)](Value(left), right).data
     return done[id(tree)]
 
 
@@ -210,7 +214,8 @@ def parse_at(text: str) -> dict[str, float]:
     values: dict[str, float] = {}
     for part in text.split(","):
         name, eq, number = (s.strip() for s in part.partition("="))
-        if not eq or not name.isidentifier() or not name.isascii():
+        name = unicodedata.normalize("NFKC", name)  # as Python's parser reads names: α, β work
+        if not eq or not name.isidentifier():
             raise ExpressionError(f"--at: expected name=number, got {part.strip()!r}")
         if name in FUNCTIONS:
             raise ExpressionError(f"--at: {name!r} is a function name; pick another name")

@@ -34,7 +34,9 @@ def test_prints_the_gradient_table_and_writes_files(tmp_path: Path,
     assert lines[4].split() == ["b", "6.88", "0.500972"]
     assert lines[5:] == [f"wrote {svg}", f"wrote {page}"]
     ET.parse(svg)  # well-formed XML
-    assert "step 0 of 5" in page.read_text(encoding="utf-8") or page.stat().st_size > 0
+    html = page.read_text(encoding="utf-8")
+    assert "<svg" in html and html.count('"text": ') == 6  # start + one step per input edge
+    assert r"\u2202f/\u2202w += \u2202f/\u2202n2 \u00b7 \u2202n2/\u2202w" in html
 
 
 @pytest.mark.parametrize(("expression", "at", "first_line"), [
@@ -47,6 +49,8 @@ def test_prints_the_gradient_table_and_writes_files(tmp_path: Path,
     ("-(x)", "x=2", "f = -(x) = -2"),
     ("3", "", "f = 3 = 3"),
     ("f * 2", "f=1", "out = f * 2 = 2"),
+    ("x ** (1/2)", "x=4", "f = x ** (1/2) = 2"),  # (1/2) is a number, not a Value exponent
+    ("α*x + β", "x=2,α=3,β=1", "f = α*x + β = 7"),  # the lecture's Greek names
 ])
 def test_good_expressions(expression: str, at: str, first_line: str,
                           capsys: pytest.CaptureFixture[str]) -> None:
@@ -196,3 +200,9 @@ def test_module_runs_without_an_activated_venv(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "f = relu(x) * y = -3"
     assert ET.parse(svg).getroot().tag.endswith("svg")
+
+
+def test_number_subexpression_exponent_at_zero_gives_the_power_rule_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "graph", "x ** (1/2)", "--at", "x=0")
+    assert status == 2 and "derivative of x ** 0.5 is infinite at x = 0" in err
