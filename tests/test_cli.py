@@ -71,7 +71,7 @@ def test_gradient_of_a_shared_input(capsys: pytest.CaptureFixture[str]) -> None:
     ("(lambda: x)", "lambda is not allowed", " ^^^^^^^^^"),
     ("x < 1", "comparison is not allowed", "^^^^^"),
     ("x if x else 1", "if/else is not allowed", "^"),
-    ("[x]", "List is not allowed", "^^^"),
+    ("[x]", "construct (List) is not allowed", "^^^"),
     ("x // 2", "only the operators + - * / ** are allowed", "^^^^^^"),
     ("+x", "only unary minus is allowed", "^^"),
     ("'x'", "only numbers are allowed, not 'x'", "^^^"),
