@@ -14,7 +14,7 @@ Node ids come from each Value's position in :func:`~autograd.graph.topological_o
 same DOT text. All graph walks are iterative.
 
 Colours tell the roles apart: inputs (labelled leaves) are blue, parameters
-(leaves of a Value subclass such as ``nn.Parameter``) are yellow, constants
+(leaves of a Value subclass such as ``nn.Parameter``) are pink, constants
 (unlabelled leaves, such as the ``2`` in ``x * 2``) are small grey boxes without a
 gradient, and the root has a thick purple border.
 """
@@ -45,7 +45,7 @@ FRAMES_MAX_NODES = 200
 """Largest graph :func:`backward_frames` steps through unless told otherwise."""
 
 FONT = "Helvetica"
-ROLE_COLORS = {"input": "#dbeafe", "parameter": "#fef08a", "constant": "#f3f4f6",
+ROLE_COLORS = {"input": "#dbeafe", "parameter": "#fbcfe8", "constant": "#f3f4f6",
                "interior": "#ffffff", "root": "#ede9fe"}
 KNOWN_COLOR = "#bbf7d0"     # frames: a node whose gradient is known
 CURRENT_COLOR = "#fdba74"   # frames: the node whose gradient is being passed back

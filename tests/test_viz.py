@@ -75,7 +75,7 @@ def test_roles_are_drawn_differently() -> None:
     assert re.search(r'label=3 id=n\d+\]', source)  # a constant: just its value
     assert re.search(r'label="\{ n\d+ \| data 7\.5[^\]]*penwidth=2.5', source)  # the root
     marked = to_dot(y, parameters=[p]).source
-    assert re.search(r'label="\{ p \|[^\]]*fillcolor="#fef08a"', marked)  # a parameter
+    assert re.search(r'label="\{ p \|[^\]]*fillcolor="#fbcfe8"', marked)  # a parameter
     assert re.search(r'label="\{ x \|[^\]]*fillcolor="#dbeafe"', marked)
 
 
@@ -85,7 +85,7 @@ def test_value_subclass_leaves_are_parameters() -> None:
 
     y = Value(2.0, label="x") * Param(0.5, label="p")
     source = to_dot(y).source
-    assert re.search(r'label="\{ p \|[^\]]*fillcolor="#fef08a"', source)
+    assert re.search(r'label="\{ p \|[^\]]*fillcolor="#fbcfe8"', source)
     assert re.search(r'label="\{ x \|[^\]]*fillcolor="#dbeafe"', source)
 
 
