@@ -15,7 +15,6 @@ import math
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from autograd.value import Value
 from autograd.viz import RendererNotFoundError, render, write_backward_html
@@ -283,9 +282,6 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 1 other failure)."""
     args = _parser().parse_args(argv)
-    if args.output and args.format is None:
-        suffix = Path(args.output).suffix.lstrip(".").lower()
-        args.format = suffix if suffix in ("svg", "png") else "svg"
     try:
         return _graph_command(args)
     except (ArithmeticError, ValueError) as e:  # bad input, or outside an op's domain

@@ -241,7 +241,7 @@ def run_renderer(source: str, format: str = "svg") -> bytes:  # noqa: A002 (Grap
     return done.stdout
 
 
-def render(root: Value, path: str | os.PathLike[str], format: str = "svg",  # noqa: A002
+def render(root: Value, path: str | os.PathLike[str], format: str | None = None,  # noqa: A002
            **options: Any) -> Path:
     """Draw the graph behind ``root`` into a file.
 
@@ -250,7 +250,9 @@ def render(root: Value, path: str | os.PathLike[str], format: str = "svg",  # no
     Args:
         root: The output Value.
         path: Where to write the picture.
-        format: ``"svg"`` (default), ``"png"``, or any other format the renderer knows.
+        format: ``"svg"``, ``"png"``, or any other format the renderer knows. By default
+            it comes from the file's suffix (``graph.png`` → png), and is svg when there
+            is none.
         **options: Passed to :func:`to_dot` (``rankdir``, ``show_grad``, ``max_nodes``, …).
 
     Returns:
@@ -258,8 +260,15 @@ def render(root: Value, path: str | os.PathLike[str], format: str = "svg",  # no
 
     Raises:
         RendererNotFoundError: no renderer is installed.
-        RuntimeError: the renderer failed.
+        RuntimeError: the renderer failed (e.g. it cannot write that format).
+        ValueError: ``format`` contradicts the file's suffix (``"a.png"`` with ``"svg"``).
     """
+    suffix = Path(path).suffix.lstrip(".").lower()
+    if format is None:
+        format = suffix or "svg"  # noqa: A001
+    elif suffix and suffix != format.lower():
+        raise ValueError(f"render: the file name {os.fspath(path)!r} says {suffix}, "
+                         f"but format={format!r}; make them agree")
     data = run_renderer(to_dot(root, **options).source, format)
     return write_atomically(path, lambda fh: fh.write(data))
 

@@ -252,6 +252,18 @@ def test_png_output(tmp_path: Path) -> None:
     assert path.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize(("name", "magic"), [("g.png", b"\x89PNG"), ("g.PNG", b"\x89PNG"),
+                                             ("g.svg", b"<?xml"), ("g", b"<?xml")])
+def test_format_comes_from_the_file_name(tmp_path: Path, name: str, magic: bytes) -> None:
+    assert render(neuron()[0], tmp_path / name).read_bytes().startswith(magic)
+
+
+def test_format_contradicting_the_file_name_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="says png, but format='svg'"):
+        render(neuron()[0], tmp_path / "g.png", format="svg")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_jupyter_display_uses_the_found_renderer() -> None:
     bundle = to_dot(neuron()[0])._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
