@@ -5,6 +5,7 @@
 * :mod:`nn.two_layer`: :class:`TwoLayerNet`, the lecture's net in ESL notation.
 * :mod:`nn.losses`: squared error, stable cross-entropy, weight decay and elimination.
 * :mod:`nn.backprop`: the hand-derived δ/s equations on numpy arrays (imports no autograd).
+* :mod:`nn.checks`: the shared argument checks and the one rule for seeds (``rng=``).
 """
 
 from nn.layers import MLP, Layer, Neuron

@@ -54,6 +54,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from nn.checks import choice, non_negative
+
 __all__ = [
     "LOSSES",
     "OUTPUTS",
@@ -128,14 +130,9 @@ def _log_softmax(t: Array) -> Array:
     return t - shift - np.log(np.exp(t - shift).sum(axis=1, keepdims=True))
 
 
-def _check_choice(name: str, got: object, allowed: tuple[object, ...]) -> None:
-    if got not in allowed:
-        raise ValueError(f"{name} must be one of {allowed!r}, got {got!r}")
-
-
 def _check_pairing(loss: str, output: str) -> None:
-    _check_choice("loss", loss, LOSSES)
-    _check_choice("output", output, OUTPUTS)
+    choice("loss", loss, LOSSES)
+    choice("output", output, OUTPUTS)
     if loss == "cross_entropy" and output != "softmax":
         raise ValueError(
             "loss='cross_entropy' needs output='softmax' (log f_k needs probabilities), "
@@ -195,7 +192,7 @@ def forward(alpha: ArrayLike, beta: ArrayLike, X: ArrayLike, output: str = "iden
     Raises:
         ValueError: On an unknown output, non-finite entries or inconsistent shapes.
     """
-    _check_choice("output", output, OUTPUTS)
+    choice("output", output, OUTPUTS)
     alpha, beta = _weights(alpha, beta)
     x = _inputs(alpha, X)
     a = alpha[:, 0] + x @ alpha[:, 1:].T
@@ -205,7 +202,7 @@ def forward(alpha: ArrayLike, beta: ArrayLike, X: ArrayLike, output: str = "iden
     return Forward(a=a, z=z, t=t, f=f)
 
 
-def _observation_risks(fwd: Forward, y: Array, loss: str, output: str) -> Array:
+def _observation_risks(fwd: Forward, y: Array, loss: str) -> Array:
     if loss == "squared":
         return ((y - fwd.f) ** 2).sum(axis=1)
     return -(y * _log_softmax(fwd.t)).sum(axis=1)
@@ -278,12 +275,8 @@ def hidden_errors(fwd: Forward, beta: ArrayLike, delta: ArrayLike) -> Array:
 
 
 def _check_penalty(kind: str | None, lam: float) -> float:
-    _check_choice("penalty", kind, PENALTIES)
-    if isinstance(lam, bool) or not isinstance(lam, int | float | np.floating | np.integer):
-        raise TypeError(f"lam must be a real number, got {type(lam).__name__}")
-    lam = float(lam)
-    if not np.isfinite(lam) or lam < 0.0:
-        raise ValueError(f"lam must be finite and >= 0, got {lam}")
+    choice("penalty", kind, PENALTIES)
+    lam = non_negative("lam", lam)
     if kind is None and lam != 0.0:
         raise ValueError(f"lam={lam} given with penalty=None; name the penalty or set lam=0")
     return lam
@@ -468,7 +461,7 @@ def risk_and_gradients(
     x = _inputs(alpha, X)
     y = _targets(beta, x, Y)
     fwd = forward(alpha, beta, x, output)
-    value = float(_observation_risks(fwd, y, loss, output).sum())
+    value = float(_observation_risks(fwd, y, loss).sum())
     value += penalty_value(alpha, beta, penalty, lam)
     if not need_grad:
         return value, np.zeros_like(alpha), np.zeros_like(beta)

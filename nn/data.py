@@ -14,9 +14,9 @@ with every data set (``bayes_error``), so test errors can be reported relative t
 There is also a two-class problem for the softmax + cross-entropy demo (:func:`two_class`),
 and :class:`Standardizer`, which standardises inputs with training statistics only.
 
-Randomness goes through an explicit ``numpy.random.Generator`` (or an integer seed that makes
-one): never global seeding. Within one generator, X is drawn before ε, so the same seed always
-gives the same data.
+Randomness goes through an explicit generator or an integer seed, turned into a
+``numpy.random.Generator`` by :func:`nn.checks.as_generator`: never global seeding. Within one
+generator, X is drawn before ε, so the same seed always gives the same data.
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nn.backprop import sigmoid
+from nn.checks import RandomSource, as_generator, count
+
 __all__ = [
     "SIGNAL_TO_NOISE",
     "ClassificationData",
     "Dataset",
     "Standardizer",
-    "as_generator",
     "population_variance",
     "radial",
     "regression_function",
@@ -46,32 +48,6 @@ SIGNAL_TO_NOISE = 4.0
 _A1 = np.array([3.0, 3.0])
 _A2 = np.array([3.0, -3.0])
 _INPUT_DIMS = {"sum_of_sigmoids": 2, "radial": 10}
-
-
-def as_generator(rng: np.random.Generator | int) -> np.random.Generator:
-    """Return ``rng`` itself, or a new ``numpy.random.Generator`` seeded with the integer ``rng``.
-
-    Args:
-        rng: A generator (used and advanced as is) or a non-negative integer seed.
-
-    Returns:
-        The generator to draw from.
-
-    Raises:
-        TypeError: If ``rng`` is neither a Generator nor an int.
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    kind = type(rng).__name__
-    raise TypeError(f"rng must be a numpy.random.Generator or an int seed, not {kind}")
-
-
-def _sigmoid(t: np.ndarray) -> np.ndarray:
-    """Logistic function, without overflow warnings for large |t|."""
-    e = np.exp(-np.abs(t))
-    return np.where(t >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def regression_function(name: str, x: np.ndarray) -> np.ndarray:
@@ -92,7 +68,7 @@ def regression_function(name: str, x: np.ndarray) -> np.ndarray:
     if x.ndim != 2 or x.shape[1] != p:
         raise ValueError(f"{name} needs X of shape (N, {p}), got {x.shape}")
     if name == "sum_of_sigmoids":
-        return _sigmoid(x @ _A1) + _sigmoid(x @ _A2)
+        return sigmoid(x @ _A1) + sigmoid(x @ _A2)
     return np.prod(np.exp(-0.5 * x**2) / math.sqrt(2.0 * math.pi), axis=1)
 
 
@@ -129,7 +105,7 @@ def population_variance(name: str) -> float:
         return (2.0 * math.pi * math.sqrt(3.0)) ** -10 - (2.0 * math.sqrt(math.pi)) ** -20
     step = 1.0 / 256.0
     u = np.arange(-40.0 * 256, 40.0 * 256 + 1) * step
-    sig = _sigmoid(3.0 * math.sqrt(2.0) * u)
+    sig = sigmoid(3.0 * math.sqrt(2.0) * u)
     density = np.exp(-0.5 * u**2) / math.sqrt(2.0 * math.pi)
     # Trapezoid weights: the end points contribute nothing at ±40, so a plain sum is exact.
     mean_slope = float(np.sum(sig * (1.0 - sig) * density) * step)
@@ -174,13 +150,13 @@ class Dataset:
         return float(np.mean((self.Y[:, 0] - pred) ** 2) / self.bayes_error)
 
 
-def simulate(name: str, n: int, rng: np.random.Generator | int) -> Dataset:
+def simulate(name: str, n: int, rng: RandomSource) -> Dataset:
     """Draw ``n`` observations of a §11.6 problem: X first, then the noise.
 
     Args:
         name: ``"sum_of_sigmoids"`` or ``"radial"``.
         n: Number of observations (positive).
-        rng: Generator or integer seed.
+        rng: Generator or integer seed (see :func:`nn.checks.as_generator`).
 
     Returns:
         The data set, with its Bayes error.
@@ -189,7 +165,7 @@ def simulate(name: str, n: int, rng: np.random.Generator | int) -> Dataset:
         ValueError: For an unknown name or a non-positive ``n``.
     """
     p = _input_dim(name)
-    _check_n(n)
+    count("n", n)
     gen = as_generator(rng)
     signal = population_variance(name)
     noise_var = signal / SIGNAL_TO_NOISE
@@ -199,12 +175,12 @@ def simulate(name: str, n: int, rng: np.random.Generator | int) -> Dataset:
     return Dataset(name, x, y, f, noise_var, signal)
 
 
-def sum_of_sigmoids(n: int, rng: np.random.Generator | int) -> Dataset:
+def sum_of_sigmoids(n: int, rng: RandomSource) -> Dataset:
     """ESL §11.6 "sum of sigmoids": Y = σ(a1ᵀX) + σ(a2ᵀX) + ε, p = 2 (see :func:`simulate`)."""
     return simulate("sum_of_sigmoids", n, rng)
 
 
-def radial(n: int, rng: np.random.Generator | int) -> Dataset:
+def radial(n: int, rng: RandomSource) -> Dataset:
     """ESL §11.6 "radial": Y = Π_{m=1..10} φ(X_m) + ε, p = 10 (see :func:`simulate`)."""
     return simulate("radial", n, rng)
 
@@ -224,7 +200,7 @@ class ClassificationData:
     Y: np.ndarray
 
 
-def two_class(n: int, rng: np.random.Generator | int) -> ClassificationData:
+def two_class(n: int, rng: RandomSource) -> ClassificationData:
     """The sum-of-sigmoids surface thresholded at its mean, as a two-class problem.
 
     X ~ N(0, I_2) and the class is 1 when σ(a1ᵀX) + σ(a2ᵀX) + ε > 1 (ε as in the regression
@@ -233,7 +209,7 @@ def two_class(n: int, rng: np.random.Generator | int) -> ClassificationData:
 
     Args:
         n: Number of observations (positive).
-        rng: Generator or integer seed.
+        rng: Generator or integer seed (see :func:`nn.checks.as_generator`).
 
     Returns:
         Inputs, labels and one-hot responses.
@@ -241,11 +217,6 @@ def two_class(n: int, rng: np.random.Generator | int) -> ClassificationData:
     reg = simulate("sum_of_sigmoids", n, rng)
     labels = (reg.Y[:, 0] > 1.0).astype(np.int64)
     return ClassificationData(reg.X, labels, np.eye(2)[labels])
-
-
-def _check_n(n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
 
 
 class Standardizer:

@@ -2,7 +2,9 @@
 
 These are the general-purpose layers (any depth, any activation); the lecture's own
 single-hidden-layer net, in ESL notation, is :class:`nn.two_layer.TwoLayerNet`.
-Weights start uniform on ±1/√fan-in, drawn from an explicit generator; biases start at 0.
+Weights start uniform on ±1/√fan-in, drawn from an explicit generator (any
+:data:`nn.checks.RandomSource`: an int seed means ``numpy.random.default_rng(seed)``);
+biases start at 0.
 """
 
 from __future__ import annotations
@@ -11,23 +13,14 @@ import math
 from collections.abc import Sequence
 
 from autograd import Value
-from nn.module import Module, Parameter, RandomSource, as_rng, draw_uniform
+from nn.checks import RandomSource, as_generator, choice, count
+from nn.module import Module, Parameter
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "sigmoid", "relu", "linear")
 
 Scalar = Value | float
-
-
-def _check_activation(activation: str) -> None:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-
-
-def _check_size(name: str, n: object) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{name} must be a positive int, got {n!r}")
 
 
 class Neuron(Module):
@@ -37,8 +30,9 @@ class Neuron(Module):
         nin: Number of inputs.
         activation: ``"tanh"``, ``"sigmoid"``, ``"relu"`` or ``"linear"``.
         rng: Generator (``random.Random`` or ``numpy.random.Generator``) or int seed for the
-            initial weights, uniform on [−1/√nin, 1/√nin]. Pass one generator to every
-            neuron of a net: two neurons built from the same int seed start identical.
+            initial weights, uniform on [−1/√nin, 1/√nin] (see :func:`nn.checks.as_generator`).
+            Pass one generator to every neuron of a net: two neurons built from the same int
+            seed start identical.
 
     Raises:
         ValueError: On a non-positive ``nin`` or an unknown activation.
@@ -46,11 +40,10 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, activation: str = "tanh", *, rng: RandomSource = 0) -> None:
-        _check_size("nin", nin)
-        _check_activation(activation)
-        gen = as_rng(rng)
+        count("nin", nin)
+        choice("activation", activation, ACTIVATIONS)
         bound = 1.0 / math.sqrt(nin)
-        self.w = [Parameter(draw_uniform(gen, -bound, bound)) for _ in range(nin)]
+        self.w = [Parameter(w) for w in as_generator(rng).uniform(-bound, bound, nin).tolist()]
         self.b = Parameter(0.0)
         self.activation = activation
 
@@ -92,8 +85,8 @@ class Layer(Module):
     def __init__(
         self, nin: int, nout: int, activation: str = "tanh", *, rng: RandomSource = 0
     ) -> None:
-        _check_size("nout", nout)
-        gen = as_rng(rng)
+        count("nout", nout)
+        gen = as_generator(rng)
         self.neurons = [Neuron(nin, activation, rng=gen) for _ in range(nout)]
 
     def forward(self, x: Sequence[Scalar]) -> list[Value]:
@@ -137,9 +130,9 @@ class MLP(Module):
     ) -> None:
         if len(sizes) == 0:
             raise ValueError("sizes must name at least one layer, got []")
-        _check_activation(activation)
-        _check_activation(output_activation)
-        gen = as_rng(rng)
+        choice("activation", activation, ACTIVATIONS)
+        choice("output_activation", output_activation, ACTIVATIONS)
+        gen = as_generator(rng)
         widths = [nin, *sizes]
         last = len(sizes) - 1
         self.layers = [

@@ -14,10 +14,10 @@ them, intercepts included, like ``nn.backprop``); λ is on the scale of the summ
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable, Sequence
 
 from autograd import Value
+from nn.checks import choice, non_negative
 
 __all__ = [
     "PENALTIES",
@@ -120,13 +120,6 @@ def _weights(weights: Iterable[Value]) -> list[Value]:
     return ws
 
 
-def _check_lam(lam: float) -> None:
-    if isinstance(lam, bool) or not isinstance(lam, numbers.Real):
-        raise TypeError(f"lam must be a real number, got {type(lam).__name__}")
-    if not 0.0 <= lam < float("inf"):
-        raise ValueError(f"lam must be finite and >= 0, got {lam}")
-
-
 def weight_decay(weights: Iterable[Value], lam: float) -> Value:
     """λJ with J = Σ w² (ESL eq. 11.16); adds 2λw to each weight's gradient.
 
@@ -134,7 +127,7 @@ def weight_decay(weights: Iterable[Value], lam: float) -> Value:
         ValueError: On no weights or a negative / non-finite λ.
         TypeError: If ``lam`` is not a real number.
     """
-    _check_lam(lam)
+    lam = non_negative("lam", lam)
     return lam * total(w**2.0 for w in _weights(weights))
 
 
@@ -145,7 +138,7 @@ def weight_elimination(weights: Iterable[Value], lam: float) -> Value:
         ValueError: On no weights or a negative / non-finite λ.
         TypeError: If ``lam`` is not a real number.
     """
-    _check_lam(lam)
+    lam = non_negative("lam", lam)
     return lam * total(w**2.0 / (1.0 + w**2.0) for w in _weights(weights))
 
 
@@ -158,11 +151,9 @@ def penalty(weights: Iterable[Value], kind: str | None, lam: float) -> Value | N
     Raises:
         ValueError: On an unknown kind, or λ ≠ 0 with ``kind=None``.
     """
-    if kind not in PENALTIES:
-        raise ValueError(f"penalty must be one of {PENALTIES!r}, got {kind!r}")
+    choice("penalty", kind, PENALTIES)
     if kind is None:
-        _check_lam(lam)
-        if lam != 0.0:
+        if non_negative("lam", lam) != 0.0:
             raise ValueError(f"lam={lam} given with penalty=None; name the penalty or set lam=0")
         return None
     if kind == "weight_decay":

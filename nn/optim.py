@@ -37,6 +37,8 @@ from typing import Protocol
 
 import numpy as np
 
+from nn.checks import fraction, positive
+
 __all__ = ["SCHEDULES", "Adam", "GradientDescent", "Optimizer", "learning_rate"]
 
 SCHEDULES: tuple[str, ...] = ("constant", "inverse")
@@ -81,24 +83,6 @@ def learning_rate(lr: float, schedule: Schedule, r: int) -> float:
     raise ValueError(f"schedule must be one of {SCHEDULES!r} or a callable, got {schedule!r}")
 
 
-def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0.0:
-        raise ValueError(f"{name} must be positive and finite, got {value}")
-    return value
-
-
-def _fraction(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return value
-
-
 class Optimizer:
     """Shared machinery: the parameters, the update counter r and the schedule.
 
@@ -130,7 +114,7 @@ class Optimizer:
                 learning rate, an unknown schedule, or an array that is not 1-D float64.
             TypeError: On a learning rate that is not a number.
         """
-        self.lr = _positive("lr", lr)
+        self.lr = positive("lr", lr)
         if not callable(schedule) and schedule not in SCHEDULES:
             raise ValueError(
                 f"schedule must be one of {SCHEDULES!r} or a callable, got {schedule!r}"
@@ -236,7 +220,7 @@ class GradientDescent(Optimizer):
             ValueError: As :class:`Optimizer`, or a momentum outside [0, 1).
         """
         super().__init__(params, lr, schedule)
-        self.momentum = _fraction("momentum", momentum)
+        self.momentum = fraction("momentum", momentum)
         self._velocity = np.zeros(self._size)
 
     def _direction(self, grad: np.ndarray, rate: float) -> np.ndarray:
@@ -276,9 +260,9 @@ class Adam(Optimizer):
         super().__init__(params, lr, schedule)
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.beta1 = _fraction("beta1", betas[0])
-        self.beta2 = _fraction("beta2", betas[1])
-        self.eps = _positive("eps", eps)
+        self.beta1 = fraction("beta1", betas[0])
+        self.beta2 = fraction("beta2", betas[1])
+        self.eps = positive("eps", eps)
         self._m = np.zeros(self._size)
         self._v = np.zeros(self._size)
 

@@ -24,10 +24,11 @@ Methods:
 
 Gradients come from the vectorised closed form of ``nn/backprop.py`` (δ and s), which the
 tests check against the autodiff engine to 1e-12. Several random starts (weights uniform on
-[−0.7, 0.7], ESL §11.5.3) can be run; the one with the lowest final penalised training
-criterion is kept. With a validation set the validation error is recorded every epoch, and
-``early_stopping=k`` stops after k epochs without improvement and returns the weights of the
-best validation epoch.
+[−0.7, 0.7] by default, ESL §11.5.3; :func:`fit` uses the net's ``init_range``) can be run;
+the one with the lowest final penalised training criterion is kept. With a validation set the
+validation error is recorded every epoch, and ``early_stopping=k`` stops after k epochs
+without improvement and returns the weights of the best validation epoch (without
+``early_stopping``, the last epoch's weights are returned).
 """
 
 from __future__ import annotations
@@ -37,27 +38,27 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 import numpy as np
 
 from nn import backprop
-from nn.data import as_generator
-from nn.optim import Adam, GradientDescent, Optimizer, Schedule
+from nn.checks import RandomSource, as_generator, choice, count, non_negative, positive
+from nn.optim import Adam, GradientDescent, Optimizer, Schedule, learning_rate
 
 __all__ = ["METHODS", "MODES", "FitResult", "History", "fit", "fit_arrays", "initial_weights"]
 
 METHODS: tuple[str, ...] = ("gd", "adam", "bfgs")
 MODES: tuple[str, ...] = ("batch", "online")
-PENALTY_KINDS: tuple[str, ...] = ("weight_decay", "weight_elimination")
 INIT_SCALE = 0.7
 """Starting weights are uniform on [−0.7, 0.7] (ESL §11.5.3, for standardised inputs)."""
 
 
 class TwoLayer(Protocol):
-    """What :func:`fit` needs of a net: sizes, output function, and weights as arrays."""
+    """What :func:`fit` needs of a net: output function, starting range, weights as arrays."""
 
     output: str
+    init_range: float
 
     def to_arrays(self) -> tuple[np.ndarray, np.ndarray]: ...
 
@@ -77,7 +78,8 @@ class History:
         val_error: Mean loss on the validation set (empty without one).
         start_losses: Final penalised criterion of every start, in order.
         best_start: Index of the start that was kept.
-        best_epoch: Epoch whose weights were returned (the last one unless early stopping).
+        best_epoch: Epoch whose weights were returned: the best validation epoch with early
+            stopping, otherwise the last epoch run.
         stopped_early: Whether early stopping ended the kept start before ``epochs``.
         method: ``"gd"``, ``"adam"`` or ``"bfgs"``.
         mode: ``"batch"`` or ``"online"``.
@@ -114,20 +116,27 @@ class FitResult:
 
 
 def initial_weights(
-    p: int, m: int, k: int, rng: np.random.Generator | int, scale: float = INIT_SCALE
+    p: int, m: int, k: int, rng: RandomSource, scale: float = INIT_SCALE
 ) -> tuple[np.ndarray, np.ndarray]:
     """Random starting weights, uniform on [−scale, scale] (alpha drawn before beta).
+
+    These are the weights ``TwoLayerNet(p, m, k, rng=rng, init_range=scale)`` starts from.
 
     Args:
         p: Number of inputs.
         m: Number of hidden units.
         k: Number of outputs.
-        rng: Generator or integer seed.
-        scale: Half-width of the uniform distribution.
+        rng: Generator or integer seed (see :func:`nn.checks.as_generator`).
+        scale: Half-width of the uniform distribution (≥ 0).
 
     Returns:
         ``(alpha, beta)`` of shapes M × (p+1) and K × (M+1).
+
+    Raises:
+        ValueError: On a negative or non-finite scale.
+        TypeError: On a non-numeric scale or an unusable rng.
     """
+    scale = non_negative("scale", scale)
     gen = as_generator(rng)
     alpha = gen.uniform(-scale, scale, size=(m, p + 1))
     beta = gen.uniform(-scale, scale, size=(k, m + 1))
@@ -140,21 +149,11 @@ def _matrix(name: str, value: np.ndarray) -> np.ndarray:
         arr = arr[:, None]
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (one row per observation), got {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} has no rows: need at least one (N >= 1), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr
-
-
-def _real(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
-
-
-def _count(name: str, value: int, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 @dataclass
@@ -256,7 +255,7 @@ def fit_arrays(
     output: str = "identity",
     loss: str | None = None,
     weight_decay: float = 0.0,
-    penalty: str = "weight_decay",
+    penalty: str | None = "weight_decay",
     epochs: int = 100,
     mode: str = "batch",
     method: str = "gd",
@@ -266,7 +265,8 @@ def fit_arrays(
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     early_stopping: int | None = None,
     starts: int = 1,
-    rng: np.random.Generator | int | None = None,
+    init_range: float = INIT_SCALE,
+    rng: RandomSource | None = None,
     progress: bool | None = None,
     stream: TextIO | None = None,
 ) -> FitResult:
@@ -283,7 +283,8 @@ def fit_arrays(
         loss: ``"squared"`` or ``"cross_entropy"``; by default squared error for the identity
             output and cross-entropy for the softmax.
         weight_decay: λ ≥ 0 on the summed scale (the book's scale).
-        penalty: ``"weight_decay"`` (J = Σw²) or ``"weight_elimination"`` (J = Σw²/(1+w²)).
+        penalty: ``"weight_decay"`` (J = Σw²), ``"weight_elimination"`` (J = Σw²/(1+w²)), or
+            ``None`` (no penalty; λ must then be 0).
         epochs: Number of epochs (sweeps over the data); for BFGS the iteration cap.
         mode: ``"batch"`` or ``"online"`` (gradient methods only).
         method: ``"gd"``, ``"adam"`` or ``"bfgs"``.
@@ -294,9 +295,10 @@ def fit_arrays(
         early_stopping: Patience k ≥ 1: stop after k epochs without a lower validation error
             and return the best validation epoch's weights. Needs ``validation``.
         starts: Number of starts ≥ 1. The first starts from the given weights, the others
-            from weights drawn uniformly on [−0.7, 0.7] with ``rng``.
-        rng: Generator or seed; required for several starts and for online mode (the order
-            of the observations in each epoch).
+            from weights drawn uniformly on [−init_range, init_range] with ``rng``.
+        init_range: Half-width of the extra starts' range (0.7, ESL §11.5.3).
+        rng: Generator or seed (see :func:`nn.checks.as_generator`); required for several
+            starts and for online mode (the order of the observations in each epoch).
         progress: Show a progress line; by default only when ``stream`` is a terminal.
         stream: Where the progress line goes (default: ``sys.stderr``).
 
@@ -305,9 +307,10 @@ def fit_arrays(
         history.
 
     Raises:
-        ValueError: On inconsistent shapes, NaN or infinite data, a negative λ, a
-            non-positive learning rate, unknown options or options that do not go together.
-        TypeError: On non-numeric λ or learning rate.
+        ValueError: On inconsistent shapes, no observations (N = 0), NaN or infinite data, a
+            negative λ, a non-positive learning rate (also from a callable schedule at r = 1),
+            unknown options or options that do not go together.
+        TypeError: On non-numeric λ, learning rate or init_range, or an unusable rng.
         ImportError: For ``"bfgs"`` when scipy is not installed.
     """
     alpha0 = _matrix("alpha", alpha)
@@ -337,7 +340,8 @@ def fit_arrays(
         output, loss, weight_decay, penalty, epochs, mode, method, lr, schedule, momentum,
         early_stopping, val is not None,
     )
-    n_starts = _count("starts", starts, 1)
+    n_starts = count("starts", starts)
+    scale = non_negative("init_range", init_range)
     if rng is None and (n_starts > 1 or settings.mode == "online"):
         raise ValueError("rng is required for several starts and for online mode")
     gen = None if rng is None else as_generator(rng)
@@ -350,26 +354,21 @@ def fit_arrays(
     problem = _Problem(xs, ys, (alpha0.shape, beta0.shape), settings)
     bar = _Progress(show, out, settings.epochs, n_starts)
     begin = time.perf_counter()
-    best: tuple[float, np.ndarray, History] | None = None
-    all_losses: list[float] = []
+    runs: list[tuple[float, np.ndarray, History]] = []
     try:
         for start in range(n_starts):
             if start == 0:
                 theta = np.concatenate([alpha0.ravel(), beta0.ravel()])
             else:
-                a, b = initial_weights(p1 - 1, m, k, gen)  # type: ignore[arg-type]
+                a, b = initial_weights(p1 - 1, m, k, gen, scale)  # type: ignore[arg-type]
                 theta = np.concatenate([a.ravel(), b.ravel()])
-            run = _one_start(problem, theta, val, gen, minimize, bar, start)
-            final_loss, theta_out, history = run
-            all_losses.append(final_loss)
-            if best is None or final_loss < best[0]:
-                history.best_start = start
-                best = (final_loss, theta_out, history)
+            runs.append(_one_start(problem, theta, val, gen, minimize, bar, start))
     finally:
         bar.close()
-    assert best is not None  # n_starts >= 1
-    _, theta_best, history = best
-    history.start_losses = all_losses
+    best = min(range(n_starts), key=lambda i: runs[i][0])  # the first of equal minima
+    _, theta_best, history = runs[best]
+    history.best_start = best
+    history.start_losses = [final for final, _, _ in runs]
     history.seconds = time.perf_counter() - begin
     a_fit, b_fit = problem.unpack(theta_best)
     return FitResult(a_fit.copy(), b_fit.copy(), history)
@@ -379,7 +378,7 @@ def _check_settings(
     output: str,
     loss: str | None,
     weight_decay: float,
-    penalty: str,
+    penalty: str | None,
     epochs: int,
     mode: str,
     method: str,
@@ -389,24 +388,19 @@ def _check_settings(
     early_stopping: int | None,
     has_validation: bool,
 ) -> _Settings:
-    if output not in backprop.OUTPUTS:
-        raise ValueError(f"output must be one of {backprop.OUTPUTS!r}, got {output!r}")
+    choice("output", output, backprop.OUTPUTS)
     if loss is None:
         loss = "squared" if output == "identity" else "cross_entropy"
-    if loss not in backprop.LOSSES:
-        raise ValueError(f"loss must be one of {backprop.LOSSES!r}, got {loss!r}")
+    choice("loss", loss, backprop.LOSSES)
     if loss == "cross_entropy" and output != "softmax":
         raise ValueError("loss='cross_entropy' needs a softmax output")
-    lam = _real("weight_decay", weight_decay)
-    if not math.isfinite(lam) or lam < 0.0:
-        raise ValueError(f"weight_decay (λ) must be finite and >= 0, got {lam}")
-    if penalty not in PENALTY_KINDS:
-        raise ValueError(f"penalty must be one of {PENALTY_KINDS!r}, got {penalty!r}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS!r}, got {method!r}")
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES!r}, got {mode!r}")
-    n_epochs = _count("epochs", epochs, 1)
+    lam = non_negative("weight_decay", weight_decay)
+    choice("penalty", penalty, backprop.PENALTIES)
+    if penalty is None and lam != 0.0:
+        raise ValueError(f"weight_decay={lam} given with penalty=None; name the penalty")
+    choice("method", method, METHODS)
+    choice("mode", mode, MODES)
+    n_epochs = count("epochs", epochs)
     rate = 0.0
     if method == "bfgs":
         if mode != "batch":
@@ -418,15 +412,15 @@ def _check_settings(
     else:
         if lr is None:
             raise ValueError(f"method={method!r} needs a learning rate lr > 0")
-        rate = _real("lr", lr)
-        if not math.isfinite(rate) or rate <= 0.0:
-            raise ValueError(f"the learning rate lr must be positive and finite, got {rate}")
+        rate = positive("the learning rate lr", lr)
         if method == "adam" and momentum != 0.0:
             raise ValueError("momentum is for method='gd' (Adam has its own betas)")
-        # Construct once on a dummy vector so that a bad schedule or momentum fails now.
+        # Construct once on a dummy vector so that a bad schedule or momentum fails now, and
+        # ask a callable schedule for its first rate, which must be positive.
         _make_optimizer(method, np.zeros(1), rate, schedule, momentum)
+        learning_rate(rate, schedule, 1)
     if early_stopping is not None:
-        _count("early_stopping", early_stopping, 1)
+        count("early_stopping", early_stopping)
         if not has_validation:
             raise ValueError("early_stopping needs a validation set")
     return _Settings(
@@ -449,7 +443,7 @@ def _one_start(
     theta: np.ndarray,
     val: tuple[np.ndarray, np.ndarray] | None,
     gen: np.random.Generator | None,
-    minimize: Callable | None,
+    minimize: Callable[..., Any] | None,
     bar: _Progress,
     start: int,
 ) -> tuple[float, np.ndarray, History]:
@@ -467,18 +461,18 @@ def _one_start(
         history.loss.append(value)
         history.train_error.append(mean)
         bar.update(start, epoch, value)
-        if val is None:
+        if val is not None:
+            history.val_error.append(problem.mean_loss(th, *val))
+        if s.early_stopping is None:  # the last epoch's weights are returned
             history.best_epoch = epoch
             return False
-        err = problem.mean_loss(th, *val)
-        history.val_error.append(err)
+        err = history.val_error[-1]
         if err < best_val:
             best_val, best_theta, since_best = err, th.copy(), 0
             history.best_epoch = epoch
         else:
             since_best += 1
-        if s.early_stopping is not None and since_best >= s.early_stopping:
-            history.stopped_early = True
+        history.stopped_early = since_best >= s.early_stopping
         return history.stopped_early
 
     record(theta, 0)
@@ -523,7 +517,7 @@ def _run_bfgs(
     problem: _Problem,
     theta: np.ndarray,
     record: Callable[[np.ndarray, int], bool],
-    minimize: Callable | None,
+    minimize: Callable[..., Any] | None,
 ) -> np.ndarray:
     s = problem.settings
     count = 0
@@ -563,7 +557,7 @@ def fit(
     *,
     loss: str | None = None,
     weight_decay: float = 0.0,
-    penalty: str = "weight_decay",
+    penalty: str | None = "weight_decay",
     epochs: int = 100,
     mode: str = "batch",
     method: str = "gd",
@@ -573,7 +567,7 @@ def fit(
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     early_stopping: int | None = None,
     starts: int = 1,
-    rng: np.random.Generator | int | None = None,
+    rng: RandomSource | None = None,
     progress: bool | None = None,
     stream: TextIO | None = None,
 ) -> History:
@@ -588,7 +582,7 @@ def fit(
         y: N × K responses.
         loss: ``"squared"`` or ``"cross_entropy"`` (default from the net's output).
         weight_decay: λ ≥ 0 on the summed scale.
-        penalty: ``"weight_decay"`` or ``"weight_elimination"``.
+        penalty: ``"weight_decay"``, ``"weight_elimination"`` or ``None``.
         epochs: Epochs (BFGS: iteration cap).
         mode: ``"batch"`` or ``"online"``.
         method: ``"gd"``, ``"adam"`` or ``"bfgs"``.
@@ -597,8 +591,8 @@ def fit(
         momentum: Heavy-ball momentum for ``"gd"``.
         validation: Optional ``(x_val, y_val)``.
         early_stopping: Patience in epochs (needs ``validation``).
-        starts: Number of starts.
-        rng: Generator or seed (several starts, online mode).
+        starts: Number of starts; the extra ones are drawn on the net's ``init_range``.
+        rng: Generator (numpy or ``random.Random``) or seed (several starts, online mode).
         progress: Progress line on/off (default: when ``stream`` is a terminal).
         stream: Where the progress line goes (default ``sys.stderr``).
 
@@ -614,7 +608,7 @@ def fit(
         alpha, beta, x, y, output=net.output, loss=loss, weight_decay=weight_decay,
         penalty=penalty, epochs=epochs, mode=mode, method=method, lr=lr, schedule=schedule,
         momentum=momentum, validation=validation, early_stopping=early_stopping,
-        starts=starts, rng=rng, progress=progress, stream=stream,
+        starts=starts, init_range=net.init_range, rng=rng, progress=progress, stream=stream,
     )
     net.set_arrays(result.alpha, result.beta)
     return result.history

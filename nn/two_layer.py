@@ -25,8 +25,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from autograd import Value, no_grad
+from nn.checks import RandomSource, as_generator, choice, count, non_negative
 from nn.losses import cross_entropy, penalty, softmax, squared_error, total
-from nn.module import Module, Parameter, RandomSource, as_rng, draw_uniform
+from nn.module import Module, Parameter
 
 __all__ = ["LOSSES", "OUTPUTS", "NetForward", "TwoLayerNet", "net_forward", "observation_loss"]
 
@@ -53,10 +54,8 @@ class NetForward(NamedTuple):
 
 
 def _check_pairing(loss: str, output: str) -> None:
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES!r}, got {loss!r}")
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS!r}, got {output!r}")
+    choice("loss", loss, LOSSES)
+    choice("output", output, OUTPUTS)
     if loss == "cross_entropy" and output != "softmax":
         raise ValueError(
             "loss='cross_entropy' needs output='softmax' (log f_k needs probabilities), "
@@ -87,8 +86,7 @@ def net_forward(
     Raises:
         ValueError: On an unknown output or inconsistent sizes (naming expected and actual).
     """
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS!r}, got {output!r}")
+    choice("output", output, OUTPUTS)
     p = len(x)
     if p == 0:
         raise ValueError("x must hold p >= 1 inputs, got none")
@@ -161,17 +159,21 @@ class TwoLayerNet(Module):
         M: Number of hidden units.
         K: Number of outputs.
         output: ``"identity"`` (regression) or ``"softmax"`` (classification).
-        rng: Generator (``random.Random`` / ``numpy.random.Generator``) or int seed.
+        rng: Generator (``random.Random`` / ``numpy.random.Generator``) or int seed (see
+            :func:`nn.checks.as_generator`); alpha is drawn before beta, row by row.
         init_range: Starting weights, intercepts included, are uniform on
             [−init_range, init_range]; 0.7 as ESL §11.5.3 suggests for standardized inputs.
+            :func:`nn.train.fit` draws its extra starts on the same range.
 
     Attributes:
         alpha: M rows of p+1 Parameters (``alpha[m][0]`` is α_0m); names ``alpha.m.l``.
         beta: K rows of M+1 Parameters (``beta[k][0]`` is β_0k); names ``beta.k.m``.
         output: The output function's name.
+        init_range: Half-width of the starting weights' range.
 
     Raises:
         ValueError: On sizes below 1, an unknown output or a negative/non-finite init_range.
+        TypeError: On a non-numeric init_range or an unusable rng.
     """
 
     def __init__(
@@ -185,19 +187,20 @@ class TwoLayerNet(Module):
         init_range: float = 0.7,
     ) -> None:
         for name, n in (("p", p), ("M", M), ("K", K)):
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise ValueError(f"{name} must be a positive int, got {n!r}")
-        if output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS!r}, got {output!r}")
-        if not 0.0 <= init_range < float("inf"):
-            raise ValueError(f"init_range must be finite and >= 0, got {init_range}")
-        gen = as_rng(rng)
+            count(name, n)
+        choice("output", output, OUTPUTS)
+        self.init_range = non_negative("init_range", init_range)
+        gen = as_generator(rng)
 
-        def draw(label: str) -> Parameter:
-            return Parameter(draw_uniform(gen, -init_range, init_range), label=label)
+        def draw(name: str, rows: int, cols: int) -> list[list[Parameter]]:
+            values = gen.uniform(-self.init_range, self.init_range, (rows, cols)).tolist()
+            return [
+                [Parameter(v, label=f"{name}.{i}.{j}") for j, v in enumerate(row)]
+                for i, row in enumerate(values)
+            ]
 
-        self.alpha = [[draw(f"alpha.{m}.{j}") for j in range(p + 1)] for m in range(M)]
-        self.beta = [[draw(f"beta.{k}.{j}") for j in range(M + 1)] for k in range(K)]
+        self.alpha = draw("alpha", M, p + 1)
+        self.beta = draw("beta", K, M + 1)
         self.output = output
 
     @property
@@ -251,12 +254,8 @@ class TwoLayerNet(Module):
         """
         _check_pairing(loss, self.output)
         p, _, k = self.shape
-        xs = np.asarray(X, dtype=np.float64)
-        n = xs.shape[0] if xs.ndim == 2 else -1
-        xs = _matrix("X", xs, (n, p))
-        ys = _matrix("Y", Y, (n, k))
-        if n == 0:
-            raise ValueError("X must have at least one row, got 0")
+        xs = _inputs(X, p)
+        ys = _matrix("Y", Y, (xs.shape[0], k))
         rows = zip(xs.tolist(), ys.tolist(), strict=True)
         terms = [self.loss(self.forward(xi), yi, loss) for xi, yi in rows]
         pen = self.penalty(penalty, lam)
@@ -265,8 +264,7 @@ class TwoLayerNet(Module):
     def predict(self, X: ArrayLike) -> NDArray[np.float64]:  # noqa: N803
         """f(x_i) for each row of X, as an N × K array, without recording a graph."""
         p, _, k = self.shape
-        xs = np.asarray(X, dtype=np.float64)
-        xs = _matrix("X", xs, (xs.shape[0] if xs.ndim == 2 else -1, p))
+        xs = _inputs(X, p)
         out = np.empty((xs.shape[0], k))
         with no_grad():
             for i, xi in enumerate(xs.tolist()):
@@ -297,9 +295,17 @@ class TwoLayerNet(Module):
 
     @classmethod
     def from_arrays(
-        cls, alpha: ArrayLike, beta: ArrayLike, output: str = "identity"
+        cls,
+        alpha: ArrayLike,
+        beta: ArrayLike,
+        output: str = "identity",
+        *,
+        init_range: float = 0.7,
     ) -> TwoLayerNet:
         """A net with the given weights (alpha M × (p+1), beta K × (M+1)).
+
+        ``init_range`` is not used for these weights; it is recorded for :func:`nn.train.fit`'s
+        extra starts.
 
         Raises:
             ValueError: If the arrays are not 2-D with consistent shapes, or not finite.
@@ -311,8 +317,19 @@ class TwoLayerNet(Module):
         if b.ndim != 2 or b.shape[0] < 1:
             raise ValueError(f"beta must be K × (M+1) with K >= 1, got shape {b.shape}")
         net = cls(a.shape[1] - 1, a.shape[0], b.shape[0], output, init_range=0.0)
+        net.init_range = non_negative("init_range", init_range)
         net.set_arrays(a, b)
         return net
+
+
+def _inputs(value: ArrayLike, p: int) -> NDArray[np.float64]:
+    """X as an N × p array with N >= 1 (the error says so in words)."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != p or arr.shape[0] == 0:
+        raise ValueError(
+            f"X must have shape (N, {p}) (at least one row of {p} inputs), got {arr.shape}"
+        )
+    return _matrix("X", arr, arr.shape)
 
 
 def _values(rows: list[list[Parameter]], attr: str) -> NDArray[np.float64]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 import nn.backprop as bp
 from autograd import GradcheckError, Value, gradcheck
+from nn import checks
 from nn.losses import penalty as value_penalty
 from nn.two_layer import TwoLayerNet, net_forward, observation_loss
 
@@ -548,13 +550,35 @@ def test_error_function_shape_checks() -> None:
         bp.hidden_errors(fwd, beta[:, :3], y)
 
 
-def test_backprop_module_imports_no_autograd() -> None:
-    """nn/backprop.py is a second opinion only if it cannot lean on the engine."""
-    source = Path(bp.__file__).read_text(encoding="utf-8")
+def _imports(path: str) -> set[str]:
     imported: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
+            imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert imported == {"__future__", "typing", "numpy"}
+            imported.add(node.module)
+    return imported
+
+
+def test_backprop_module_imports_no_autograd() -> None:
+    """nn/backprop.py is a second opinion only if it cannot lean on the engine.
+
+    Its one helper from ``nn``, the argument checks, is pure standard library and numpy.
+    """
+    assert _imports(bp.__file__) == {"__future__", "typing", "numpy", "numpy.typing", "nn.checks"}
+    assert _imports(checks.__file__) == {"__future__", "math", "numbers", "random", "numpy"}
+
+
+def test_both_sides_accept_the_same_lambdas() -> None:
+    """The closed form and the engine's penalties share one check of λ (any real number)."""
+    alpha, beta = np.array([[0.5, -1.0]]), np.array([[2.0, 0.25]])
+    net = TwoLayerNet.from_arrays(alpha, beta)
+    for lam in (Fraction(1, 2), np.float32(0.5), np.int64(2), 2):
+        want = value_penalty(net.parameters(), "weight_decay", lam)
+        assert want is not None
+        assert bp.penalty_value(alpha, beta, "weight_decay", lam) == pytest.approx(want.data)
+    for bad, error in ((True, TypeError), ("1", TypeError), (-1, ValueError), (np.inf, ValueError)):
+        with pytest.raises(error, match="lam must"):
+            bp.penalty_value(alpha, beta, "weight_decay", bad)  # type: ignore[arg-type]
+        with pytest.raises(error, match="lam must"):
+            value_penalty(net.parameters(), "weight_decay", bad)  # type: ignore[arg-type]

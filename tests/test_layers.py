@@ -49,7 +49,9 @@ def test_initialisation_is_scaled_by_fan_in_and_reproducible() -> None:
     assert 0.08 < spread <= 0.1  # the draws fill ±1/√100
     one = MLP(3, [4, 2], rng=random.Random(5)).state_dict()
     assert MLP(3, [4, 2], rng=random.Random(5)).state_dict() == one
-    assert MLP(3, [4, 2], rng=5).state_dict() == one  # an int seed means random.Random(seed)
+    seeded = MLP(3, [4, 2], rng=5).state_dict()  # an int seed means default_rng(seed)
+    assert MLP(3, [4, 2], rng=np.random.default_rng(5)).state_dict() == seeded
+    assert MLP(3, [4, 2], rng=np.int64(5)).state_dict() == seeded
     assert MLP(3, [4, 2], rng=random.Random(6)).state_dict() != one
     layer = Layer(2, 2, rng=np.random.default_rng(0))
     assert [w.data for w in layer.neurons[0].w] != [w.data for w in layer.neurons[1].w]
@@ -133,9 +135,9 @@ def test_bad_construction_raises() -> None:
         Neuron(2, "softmax")
     with pytest.raises(ValueError, match="activation must be one of"):
         MLP(2, [2], output_activation="step")
-    with pytest.raises(ValueError, match="nin must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="nin must be an integer >= 1, got 0"):
         Neuron(0)
-    with pytest.raises(ValueError, match="nout must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="nout must be an integer >= 1, got 0"):
         Layer(2, 0)
     with pytest.raises(ValueError, match="at least one layer"):
         MLP(2, [])

@@ -1,6 +1,7 @@
 """Tests for nn/train.py: the fit's gradients against autodiff, its modes, and its refusals."""
 
 import io
+import random
 
 import numpy as np
 import pytest
@@ -28,13 +29,19 @@ def _autodiff_gradient(
     return np.concatenate([g_alpha.ravel(), g_beta.ravel()])
 
 
+PAIRINGS = [("identity", "squared", 2), ("softmax", "cross_entropy", 3), ("softmax", "squared", 2)]
+PENALTIES = [(None, 0.0), ("weight_decay", 0.3), ("weight_elimination", 0.2)]
 CASES = [
-    ("identity", "squared", None, 0.0, 1),
-    ("identity", "squared", "weight_decay", 0.3, 2),
-    ("identity", "squared", "weight_elimination", 0.2, 1),
-    ("softmax", "cross_entropy", "weight_decay", 0.1, 3),
-    ("softmax", "squared", None, 0.0, 2),
+    (output, loss, penalty, lam, k) for output, loss, k in PAIRINGS for penalty, lam in PENALTIES
 ]
+
+
+def test_the_cases_cover_every_loss_output_penalty_pairing() -> None:
+    pairings = {(o, lo) for o in backprop.OUTPUTS for lo in backprop.LOSSES}
+    pairings.discard(("identity", "cross_entropy"))  # refused: log f needs probabilities
+    assert {(o, lo, pen) for o, lo, pen, _, _ in CASES} == {
+        (o, lo, pen) for o, lo in pairings for pen in backprop.PENALTIES
+    }
 
 
 @pytest.mark.parametrize(("output", "loss", "penalty", "lam", "k"), CASES)
@@ -50,7 +57,7 @@ def test_batch_step_uses_the_autodiff_gradient(
     # One batch step with γ = 1 moves θ by exactly −gradient (up to rounding of θ − g).
     res = fit_arrays(
         alpha, beta, x, y, output=output, loss=loss, weight_decay=lam,
-        penalty=penalty or "weight_decay", epochs=1, lr=1.0,
+        penalty=penalty, epochs=1, lr=1.0,
     )
     theta1 = np.concatenate([res.alpha.ravel(), res.beta.ravel()])
     np.testing.assert_allclose(theta0 - theta1, expected, rtol=1e-12, atol=1e-12)
@@ -138,6 +145,63 @@ def test_early_stopping_returns_the_best_validation_weights() -> None:
     assert not patient.history.stopped_early
 
 
+def test_without_early_stopping_the_last_epoch_is_returned_and_reported() -> None:
+    train = data.sum_of_sigmoids(30, 1)
+    val = data.sum_of_sigmoids(200, 2)
+    alpha, beta = initial_weights(2, 10, 1, 3)
+    res = fit_arrays(alpha, beta, train.X, train.Y, epochs=60, method="bfgs",
+                     validation=(val.X, val.Y))
+    h = res.history
+    assert len(h.val_error) == len(h.loss) == h.best_epoch + 1  # the last epoch run
+    assert h.val_error[h.best_epoch] > min(h.val_error)  # overfits: not the best validation
+    mse = np.mean((val.Y - backprop.forward(res.alpha, res.beta, val.X).f) ** 2)
+    assert mse == pytest.approx(h.val_error[h.best_epoch], rel=1e-12)
+    assert not h.stopped_early
+
+
+def test_extra_starts_use_the_nets_init_range() -> None:
+    d = data.sum_of_sigmoids(10, 0)
+    for init_range in (0.01, 3.0):
+        net = TwoLayerNet(2, 3, 1, rng=0, init_range=init_range)
+        hist = fit(net, d.X, d.Y, epochs=1, lr=1e-12, starts=2, rng=4)
+        a, b = initial_weights(2, 3, 1, 4, init_range)  # batch mode draws nothing else
+        assert hist.start_losses[1] == pytest.approx(backprop.risk(a, b, d.X, d.Y), rel=1e-9)
+    assert TwoLayerNet.from_arrays(*net.to_arrays(), init_range=5.0).init_range == 5.0
+    assert TwoLayerNet.from_arrays(*net.to_arrays()).init_range == 0.7
+
+
+def test_fit_takes_the_random_sources_the_net_takes() -> None:
+    d = data.sum_of_sigmoids(10, 0)
+    for rng in (random.Random(1), np.int64(1), 1, np.random.default_rng(1)):
+        net = TwoLayerNet(2, 2, 1, rng=rng)
+        fit(net, d.X, d.Y, epochs=2, lr=0.01, mode="online", starts=2, rng=rng)
+    with pytest.raises(TypeError, match=r"rng must be .*, got float"):
+        fit(TwoLayerNet(2, 2, 1), d.X, d.Y, lr=0.01, starts=2, rng=1.0)  # type: ignore[arg-type]
+
+
+def test_penalty_none_means_no_penalty() -> None:
+    d = data.sum_of_sigmoids(10, 0)
+    alpha, beta = initial_weights(2, 2, 1, 0)
+    plain = fit_arrays(alpha, beta, d.X, d.Y, epochs=3, lr=0.01, penalty=None)
+    default = fit_arrays(alpha, beta, d.X, d.Y, epochs=3, lr=0.01)
+    np.testing.assert_array_equal(plain.alpha, default.alpha)
+    with pytest.raises(ValueError, match="penalty=None"):
+        fit_arrays(alpha, beta, d.X, d.Y, epochs=3, lr=0.01, penalty=None, weight_decay=0.1)
+
+
+def test_a_bad_callable_schedule_is_refused_before_any_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the fit started before checking the schedule")
+
+    monkeypatch.setattr(backprop, "risk_and_gradients", no_work)
+    with pytest.raises(ValueError, match="schedule returned a non-positive"):
+        _bad(schedule=lambda r: 0.0)
+    with pytest.raises(TypeError):
+        _bad(schedule=lambda: 0.1)
+
+
 def test_classification_with_adam() -> None:
     d = data.two_class(200, 4)
     net = TwoLayerNet(2, 4, 2, "softmax", rng=np.random.default_rng(0))
@@ -190,6 +254,11 @@ def _bad(**kwargs: object) -> None:
         ({"schedule": "cosine"}, "schedule"),
         ({"momentum": 1.5}, "momentum"),
         ({"validation": (np.zeros((5, 2)), np.zeros((4, 1)))}, "validation"),
+        ({"x": np.zeros((0, 2)), "y": np.zeros((0, 1))}, r"X has no rows.*N >= 1"),
+        ({"y": np.zeros(0)}, "Y has no rows"),
+        ({"validation": (np.zeros((0, 2)), np.zeros((0, 1)))}, "X_val has no rows"),
+        ({"weight_decay": float("nan")}, "weight_decay"),
+        ({"init_range": -1.0}, "init_range"),
     ],
 )
 def test_bad_input_is_refused(kwargs: dict, message: str) -> None:

@@ -63,8 +63,10 @@ def test_predict_records_no_graph_and_leaves_grads_alone() -> None:
     net = TwoLayerNet(2, 2, 2, "softmax", rng=0)
     net.predict(np.zeros((3, 2)))
     assert all(p.grad == 0.0 for p in net.parameters())
-    with pytest.raises(ValueError, match=r"X must have shape \(-1, 2\)"):
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 2\) \(at least one row"):
         net.predict(np.zeros(4))
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 2\)"):
+        net.predict(np.zeros((0, 2)))
 
 
 def test_array_conversions_round_trip() -> None:
@@ -164,7 +166,7 @@ def test_risk_matches_the_closed_form_and_checks_inputs() -> None:
         assert got == pytest.approx(want, rel=1e-13)
     with pytest.raises(ValueError, match=r"Y must have shape \(4, 2\), got \(4, 3\)"):
         net.risk(x, np.zeros((4, 3)))
-    with pytest.raises(ValueError, match=r"X must have shape \(-1, 2\), got \(4,\)"):
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 2\) \(.*\), got \(4,\)"):
         net.risk(x[:, 0], y)
     with pytest.raises(ValueError, match="at least one row"):
         net.risk(np.zeros((0, 2)), np.zeros((0, 2)))
@@ -223,9 +225,10 @@ def test_functional_forward_works_on_plain_values_and_numbers() -> None:
 @pytest.mark.parametrize(
     ("args", "kwargs", "match"),
     [
-        ((0, 2, 1), {}, "p must be a positive int, got 0"),
-        ((2, 0, 1), {}, "M must be a positive int, got 0"),
-        ((2, 2, True), {}, "K must be a positive int, got True"),
+        ((0, 2, 1), {}, "p must be an integer >= 1, got 0"),
+        ((2, 0, 1), {}, "M must be an integer >= 1, got 0"),
+        ((2, 2, True), {}, "K must be an integer >= 1, got True"),
+        ((2, 2.0, 1), {}, "M must be an integer >= 1, got 2.0"),
         ((2, 2, 1, "sigmoid"), {}, "output must be one of"),
         ((2, 2, 1), {"init_range": -0.1}, "init_range must be finite and >= 0"),
     ],
