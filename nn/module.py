@@ -7,26 +7,29 @@ was never set still raises ``AttributeError``. Dotted names follow the walk, so 
 at ``net.alpha[2][0]`` is named ``"alpha.2.0"``.
 
 State is saved as plain data (an ``.npz`` archive of named 0-d float arrays, read back with
-``allow_pickle=False``), written atomically, and loaded all-or-nothing.
+``allow_pickle=False``), written atomically, and loaded all-or-nothing. The archive is written
+and read member by member with :mod:`zipfile`, so any parameter name works (``np.savez``
+would take names such as ``file`` or ``allow_pickle`` for its own keyword arguments).
 """
 
 from __future__ import annotations
 
 import math
 import os
-import random
-import tempfile
+import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from autograd import Value
+from autograd.atomic import write_atomically
 
-__all__ = ["Module", "Parameter", "RandomSource", "as_rng", "draw_uniform"]
+__all__ = ["Module", "Parameter"]
 
-RandomSource = random.Random | np.random.Generator | int
+_SHOWN_NAMES = 3
+"""How many expected names an "unexpected name" error lists."""
 
 
 class Parameter(Value):
@@ -40,41 +43,6 @@ class Parameter(Value):
 
     def __repr__(self) -> str:
         return "Parameter" + super().__repr__().removeprefix("Value")
-
-
-def as_rng(rng: RandomSource) -> random.Random | np.random.Generator:
-    """Turn an int seed into ``random.Random(seed)``; pass generators through unchanged.
-
-    Args:
-        rng: A ``random.Random``, a ``numpy.random.Generator`` or an int seed.
-
-    Returns:
-        A generator to draw from (never the global one).
-
-    Raises:
-        TypeError: For anything else (including bool and ``numpy.random.RandomState``).
-    """
-    if isinstance(rng, random.Random | np.random.Generator):
-        return rng
-    if isinstance(rng, int) and not isinstance(rng, bool):
-        return random.Random(rng)
-    raise TypeError(
-        f"rng must be a random.Random, a numpy.random.Generator or an int seed, "
-        f"got {type(rng).__name__}"
-    )
-
-
-def draw_uniform(rng: random.Random | np.random.Generator, low: float, high: float) -> float:
-    """One draw from U[low, high] with an explicit generator of either kind."""
-    if isinstance(rng, np.random.Generator):
-        return float(rng.uniform(low, high))
-    return rng.uniform(low, high)
-
-
-def _children(name: str, obj: Any) -> Iterator[tuple[str, Any]]:
-    if isinstance(obj, list | tuple):
-        for i, item in enumerate(obj):
-            yield f"{name}.{i}", item
 
 
 class Module:
@@ -101,24 +69,27 @@ class Module:
         """Every Parameter with its dotted name, in a stable order.
 
         Attributes are visited in the order they were first set; lists and tuples in index
-        order; sub-Modules recursively. A Parameter reachable twice is reported once, under
-        its first name, so a shared weight is not updated twice.
+        order; sub-Modules recursively. A Parameter, Module, list or tuple reachable twice is
+        visited once, under its first name: a shared weight is not updated twice, and
+        references back up the tree (``child.parent = self``, a list holding its owner) end
+        the walk instead of looping.
 
         Yields:
             ``(name, parameter)`` pairs such as ``("alpha.2.0", Parameter(...))``.
         """
-        seen: set[int] = set()
+        seen: set[int] = {id(self)}
         stack: list[tuple[str, Any]] = list(reversed(list(vars(self).items())))
         while stack:
             name, obj = stack.pop()
+            if not isinstance(obj, Parameter | Module | list | tuple) or id(obj) in seen:
+                continue
+            seen.add(id(obj))
             if isinstance(obj, Parameter):
-                if id(obj) not in seen:
-                    seen.add(id(obj))
-                    yield name, obj
+                yield name, obj
             elif isinstance(obj, Module):
                 stack.extend((f"{name}.{k}", v) for k, v in reversed(list(vars(obj).items())))
             else:
-                stack.extend(reversed(list(_children(name, obj))))
+                stack.extend((f"{name}.{i}", v) for i, v in reversed(list(enumerate(obj))))
 
     def parameters(self) -> list[Parameter]:
         """The Parameters in :meth:`named_parameters` order."""
@@ -157,7 +128,12 @@ class Module:
         known = set(expected)
         unexpected = [name for name in state if name not in known]
         if unexpected:
-            raise KeyError(f"state has unexpected name {unexpected[0]!r} (expected {expected})")
+            shown = ", ".join(repr(name) for name in expected[:_SHOWN_NAMES])
+            more = ", ..." if len(expected) > _SHOWN_NAMES else ""
+            raise KeyError(
+                f"state has unexpected name {unexpected[0]!r} "
+                f"(expected {len(expected)} names: {shown}{more})"
+            )
         values = [_checked_scalar(name, state[name]) for name in expected]
         for (_, p), v in zip(named, values, strict=True):
             p.data = v
@@ -165,24 +141,27 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`state_dict` to ``path`` as an ``.npz`` archive, atomically.
 
-        The archive is written to a temporary file in the same directory, flushed to disk and
-        then renamed over ``path``, so a crash mid-save leaves any old file intact.
+        Each parameter is one member ``<name>.npy`` holding a 0-d float64 array (no pickles),
+        so ``numpy.load`` reads the file too. The archive goes to a temporary file that
+        replaces ``path`` only when complete (:func:`autograd.atomic.write_atomically`), so
+        a crash mid-save leaves any old file intact.
 
         Args:
             path: Destination file (written exactly there; no suffix is added).
+
+        Raises:
+            OSError: If the file cannot be written (any old file is left as it was).
         """
-        target = Path(path)
-        arrays = {name: np.asarray(v, dtype=np.float64) for name, v in self.state_dict().items()}
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        state = self.state_dict()
+
+        def write(fh: BinaryIO) -> None:
+            with zipfile.ZipFile(fh, "w") as archive:
+                for name, value in state.items():
+                    with archive.open(f"{name}.npy", "w") as member:
+                        array = np.asarray(value, dtype=np.float64)
+                        np.lib.format.write_array(member, array, allow_pickle=False)
+
+        write_atomically(path, write)
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read an archive written by :meth:`save` and :meth:`load_state_dict` it.
@@ -192,11 +171,25 @@ class Module:
 
         Raises:
             KeyError, ValueError, TypeError: As :meth:`load_state_dict`; nothing is changed.
-            ValueError: Also if the file holds object arrays (pickles are never loaded).
+            ValueError: Also if the file is not an ``.npz`` archive of ``.npy`` members (a
+                single ``.npy`` file, for one) or holds object arrays (pickles are never
+                loaded).
             OSError: If the file cannot be read.
         """
-        with np.load(Path(path), allow_pickle=False) as archive:
-            state = {name: archive[name] for name in archive.files}
+        state: dict[str, np.ndarray] = {}
+        try:
+            with zipfile.ZipFile(Path(path)) as archive:
+                for member in archive.namelist():
+                    if not member.endswith(".npy"):
+                        raise ValueError(f"{path}: unexpected member {member!r} in the archive")
+                    with archive.open(member) as fh:
+                        state[member.removesuffix(".npy")] = np.lib.format.read_array(
+                            fh, allow_pickle=False
+                        )
+        except zipfile.BadZipFile:
+            raise ValueError(
+                f"{path} is not a state archive (an .npz file written by Module.save)"
+            ) from None
         self.load_state_dict(state)
 
 
