@@ -1,5 +1,7 @@
 """Tests for the demos: the ESL §11.6 script's quick mode and the lecture's parts."""
 
+import ast
+import configparser
 import importlib.util
 import json
 import math
@@ -83,3 +85,27 @@ def test_lecture_training_parts(
     assert (tmp_path / "lecture_training_curve.png").stat().st_size > 1000
     assert lecture.part_e(progress=False) < 0.2
     assert "Bayes" in capsys.readouterr().out
+
+
+def _requirements(text: str) -> set[str]:
+    """Distribution names of a setup.cfg requirement list (one per line)."""
+    return {line.split(">")[0].split("=")[0].strip() for line in text.split("\n") if line.strip()}
+
+
+def test_the_test_extra_installs_what_the_suite_and_demos_import() -> None:
+    """`pip install -e .[test]` must be enough to run the suite, demos included."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    provided = _requirements(config["options"]["install_requires"]) | _requirements(
+        config["options.extras_require"]["test"]
+    )
+    imported: set[str] = set()
+    for path in [*ROOT.glob("tests/*.py"), *ROOT.glob("demos/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"autograd", "nn", "conftest"}
+    assert {"scipy", "matplotlib"} <= third_party
+    assert third_party <= provided
