@@ -21,8 +21,9 @@ What a tape can and cannot replay:
   op (relu, abs, the stable sigmoid and softplus): each example takes its own branch.
 * Python control flow in ``fn`` that looks at the data (``if x > 0:``, ``max(a, b)`` on
   Values, ``float(x)``, ``math.exp(x)``) would freeze the traced example's branch into the
-  tape. While ``fn`` is traced, comparing a Value or converting it to a float raises
-  :class:`TraceError`. Reading ``x.data`` directly cannot be detected: don't.
+  tape. ``float(x)``, ``math.exp(x)`` and ``if x:`` raise TypeError on any Value, and
+  while ``fn`` is traced, comparing a Value raises :class:`TraceError` too. Reading
+  ``x.data`` directly cannot be detected: don't.
 * Leaves that are neither ``inputs`` nor ``params`` are constants, frozen at their traced
   value (numbers in ``fn``, Values made under ``no_grad``). A leaf of a Value *subclass*
   (e.g. ``nn.Parameter``) missing from ``params`` raises :class:`TraceError`, since it is
@@ -295,7 +296,7 @@ class Tape:
 
 @contextmanager
 def _no_data_peeking() -> Iterator[None]:
-    """Make comparisons and float() of Values raise while ``fn`` is traced."""
+    """Make comparisons of Values raise while ``fn`` is traced (float() and bool() always do)."""
 
     def refuse(what: str) -> Callable[..., Any]:
         def method(self: Value, *args: Any) -> Any:
@@ -304,19 +305,15 @@ def _no_data_peeking() -> Iterator[None]:
                              "that replays element-wise instead")
         return method
 
-    names = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">=",
-             "__float__": "float()", "__bool__": "truth value"}
-    saved = {name: Value.__dict__.get(name) for name in names}
+    names = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
+    saved = {name: Value.__dict__[name] for name in names}
     try:
         for name, what in names.items():
             setattr(Value, name, refuse(what))
         yield
     finally:
         for name, method in saved.items():
-            if method is None:
-                delattr(Value, name)
-            else:
-                setattr(Value, name, method)
+            setattr(Value, name, method)
 
 
 def trace(fn: Callable[..., Value], inputs: Sequence[float], params: Sequence[Value]) -> Tape:

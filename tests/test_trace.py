@@ -197,12 +197,11 @@ def test_unused_parameter_and_input_free_output() -> None:
 def test_data_dependent_control_flow_is_refused() -> None:
     with pytest.raises(TraceError, match="used > of a Value"):
         trace(lambda x: x * 2.0 if x > 0 else -x, inputs=[1.0], params=[])
-    with pytest.raises(TraceError, match=r"float\(\)"):
+    with pytest.raises(TypeError):  # float() of a Value is refused everywhere
         trace(lambda x: Value(float(x) ** 2), inputs=[1.0], params=[])
-    with pytest.raises(TraceError, match="truth value"):
+    with pytest.raises(TypeError, match="truth value"):
         trace(lambda x: x or Value(1.0), inputs=[1.0], params=[])
-    assert Value(2.0) > 1.0 and float(Value(2.0)) == 2.0  # restored after tracing
-    assert "__bool__" not in Value.__dict__
+    assert Value(2.0) > 1.0  # comparisons restored after tracing
 
 
 def test_a_forgotten_parameter_subclass_is_refused() -> None:
