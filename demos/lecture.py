@@ -102,6 +102,8 @@ def part_a(out_dir: Path) -> float:
     print(f"\n    largest relative difference, closed form vs autodiff: {worst:.1e}")
 
     print("\n(b) The computation graph of R_i")
+    print("    (labels are 0-based: alpha.m.l is α_(m+1),l and a.m, z.m, t.k are unit m+1, k+1)")
+    r_i.label = "R_i"  # the root: the steps read ∂R_i/∂w
     params = net.parameters()
     svg = viz.render(r_i, out_dir / "lecture_graph.svg", parameters=params)
     html = viz.write_backward_html(r_i, out_dir / "lecture_backward.html", parameters=params,
