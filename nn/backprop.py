@@ -54,7 +54,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nn.checks import choice, non_negative
+from nn.checks import LOSSES, OUTPUTS, PENALTIES, check_pairing, choice, non_negative
 
 __all__ = [
     "LOSSES",
@@ -74,10 +74,6 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
-
-OUTPUTS: tuple[str, ...] = ("identity", "softmax")
-LOSSES: tuple[str, ...] = ("squared", "cross_entropy")
-PENALTIES: tuple[str | None, ...] = (None, "weight_decay", "weight_elimination")
 
 
 class Forward(NamedTuple):
@@ -129,15 +125,6 @@ def _log_softmax(t: Array) -> Array:
     shift = t.max(axis=1, keepdims=True)
     return t - shift - np.log(np.exp(t - shift).sum(axis=1, keepdims=True))
 
-
-def _check_pairing(loss: str, output: str) -> None:
-    choice("loss", loss, LOSSES)
-    choice("output", output, OUTPUTS)
-    if loss == "cross_entropy" and output != "softmax":
-        raise ValueError(
-            "loss='cross_entropy' needs output='softmax' (log f_k needs probabilities), "
-            f"got output={output!r}"
-        )
 
 
 def _as_matrix(name: str, value: ArrayLike) -> Array:
@@ -236,7 +223,7 @@ def output_errors(
         ValueError: On an unknown or unsupported loss/output pairing (cross-entropy needs a
             softmax output) or a Y whose shape is not that of ``fwd.f``.
     """
-    _check_pairing(loss, output)
+    check_pairing(loss, output)
     y = _as_matrix("Y", Y)
     _check_shape("Y", y, fwd.f.shape, "N × K, the shape of fwd.f")
     if loss == "cross_entropy":
@@ -455,7 +442,7 @@ def risk_and_gradients(
         ValueError: On unknown options, non-finite entries or inconsistent shapes.
         TypeError: If ``lam`` is not a real number.
     """
-    _check_pairing(loss, output)
+    check_pairing(loss, output)
     lam = _check_penalty(penalty, lam)
     alpha, beta = _weights(alpha, beta)
     x = _inputs(alpha, X)

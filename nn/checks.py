@@ -20,8 +20,12 @@ import random
 import numpy as np
 
 __all__ = [
+    "LOSSES",
+    "OUTPUTS",
+    "PENALTIES",
     "RandomSource",
     "as_generator",
+    "check_pairing",
     "choice",
     "count",
     "fraction",
@@ -29,6 +33,13 @@ __all__ = [
     "positive",
     "real",
 ]
+
+OUTPUTS: tuple[str, ...] = ("identity", "softmax")
+"""The output functions g_k of the lecture's net."""
+LOSSES: tuple[str, ...] = ("squared", "cross_entropy")
+"""The per-observation losses R_i."""
+PENALTIES: tuple[str | None, ...] = (None, "weight_decay", "weight_elimination")
+"""The penalties J of ESL §11.5.2 (None: no penalty)."""
 
 RandomSource = random.Random | np.random.Generator | int | np.integer
 """A generator of either kind, or an integer seed (see :func:`as_generator`)."""
@@ -140,3 +151,18 @@ def as_generator(rng: RandomSource) -> np.random.Generator:
         "rng must be a numpy.random.Generator, a random.Random or an int seed, "
         f"got {type(rng).__name__}"
     )
+
+
+def check_pairing(loss: str, output: str) -> None:
+    """Check ``loss`` and ``output`` are known and go together (cross-entropy needs softmax).
+
+    Raises:
+        ValueError: an unknown name, or cross-entropy without softmax outputs.
+    """
+    choice("loss", loss, LOSSES)
+    choice("output", output, OUTPUTS)
+    if loss == "cross_entropy" and output != "softmax":
+        raise ValueError(
+            "loss='cross_entropy' needs output='softmax' (log f_k needs probabilities), "
+            f"got output={output!r}"
+        )

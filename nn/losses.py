@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from autograd import Value
-from nn.checks import choice, non_negative
+from nn.checks import PENALTIES, choice, non_negative
 
 __all__ = [
     "PENALTIES",
@@ -31,7 +31,6 @@ __all__ = [
     "weight_elimination",
 ]
 
-PENALTIES: tuple[str | None, ...] = (None, "weight_decay", "weight_elimination")
 
 Scalar = Value | float
 

@@ -25,14 +25,21 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from autograd import Value, no_grad
-from nn.checks import RandomSource, as_generator, choice, count, non_negative
+from nn.checks import (
+    LOSSES,
+    OUTPUTS,
+    RandomSource,
+    as_generator,
+    check_pairing,
+    choice,
+    count,
+    non_negative,
+)
 from nn.losses import cross_entropy, penalty, softmax, squared_error, total
 from nn.module import Module, Parameter
 
 __all__ = ["LOSSES", "OUTPUTS", "NetForward", "TwoLayerNet", "net_forward", "observation_loss"]
 
-OUTPUTS: tuple[str, ...] = ("identity", "softmax")
-LOSSES: tuple[str, ...] = ("squared", "cross_entropy")
 
 Scalar = Value | float
 
@@ -52,15 +59,6 @@ class NetForward(NamedTuple):
     t: list[Value]
     f: list[Value]
 
-
-def _check_pairing(loss: str, output: str) -> None:
-    choice("loss", loss, LOSSES)
-    choice("output", output, OUTPUTS)
-    if loss == "cross_entropy" and output != "softmax":
-        raise ValueError(
-            "loss='cross_entropy' needs output='softmax' (log f_k needs probabilities), "
-            f"got output={output!r}"
-        )
 
 
 def net_forward(
@@ -136,7 +134,7 @@ def observation_loss(
     Raises:
         ValueError: On an unsupported pairing or a wrong number of targets.
     """
-    _check_pairing(loss, output)
+    check_pairing(loss, output)
     if loss == "cross_entropy":
         return cross_entropy(fwd.t, y)
     return squared_error(fwd.f, y)
@@ -252,7 +250,7 @@ class TwoLayerNet(Module):
         Raises:
             ValueError: On inconsistent shapes or options.
         """
-        _check_pairing(loss, self.output)
+        check_pairing(loss, self.output)
         p, _, k = self.shape
         xs = _inputs(X, p)
         ys = _matrix("Y", Y, (xs.shape[0], k))
