@@ -6,14 +6,30 @@
 >>> y.backward()
 >>> x.grad
 7.0
+
+The engine itself needs only the standard library. ``trace`` (replay on numpy arrays) and
+the drawing functions (``to_dot``, ``render``, ...) are imported on first use, so that
+``from autograd import Value`` loads neither numpy nor graphviz.
 """
+
+from importlib import import_module
+from typing import Any
 
 from autograd.check import GradcheckError, GradComparison, gradcheck, numerical_grad
 from autograd.graph import backward, topological_order
 from autograd.ops import OPS, Op
-from autograd.trace import Tape, TraceError, trace
 from autograd.value import Value, no_grad
-from autograd.viz import backward_frames, render, to_dot, write_backward_html
+
+_LAZY = {"Tape": "autograd.tape", "TraceError": "autograd.tape", "trace": "autograd.tape",
+         "backward_frames": "autograd.viz", "render": "autograd.viz",
+         "to_dot": "autograd.viz", "write_backward_html": "autograd.viz"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the numpy- and graphviz-based parts of the public API on first use."""
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 __all__ = [
     "OPS",

@@ -136,3 +136,21 @@ def test_subclasses_of_value_are_values_everywhere() -> None:
     y.backward()
     assert p.grad == pytest.approx(2.0 + 9.0 * math.log(3.0), rel=1e-14)  # d(3^p)/dp = 3^p ln 3
     assert x.grad == pytest.approx(2.0 * 3.0, rel=1e-14)
+
+
+def test_the_engine_loads_without_numpy_or_graphviz() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from autograd import Value, gradcheck; "
+            "print(sorted({'numpy', 'graphviz'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_unknown_package_attribute_is_an_attribute_error() -> None:
+    import autograd
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        autograd.nope  # noqa: B018

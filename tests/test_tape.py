@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import OPS, Value, topological_order, trace
-from autograd.trace import FORWARD, TraceError
+from autograd.tape import FORWARD, TraceError
 from nn import backprop
 
 Fn = Callable[..., Value]
