@@ -48,9 +48,14 @@ def _point(text: str, node: ast.AST | None, message: str) -> ExpressionError:
     """An error whose message shows ``text`` with the offending part underlined."""
     if node is None or getattr(node, "col_offset", None) is None:
         return ExpressionError(message)
-    start = node.col_offset
-    end = node.end_col_offset if node.end_lineno == node.lineno else len(text)
-    end = max(end or start + 1, start + 1)
+    encoded = text.encode("utf-8")  # ast counts columns in UTF-8 bytes; we underline chars
+
+    def chars(offset: int) -> int:
+        return len(encoded[:offset].decode("utf-8", "replace"))
+
+    start = chars(node.col_offset)
+    end_offset = node.end_col_offset if node.end_lineno == node.lineno else None
+    end = max(chars(end_offset) if end_offset is not None else len(text), start + 1)
     if len(text) > 120:  # show a window around the problem, not the whole input
         left = max(0, start - 40)
         shown = text[left:left + 120]

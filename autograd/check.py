@@ -5,9 +5,11 @@ Use it to trust a new op, a new model, or a gradient derived by hand.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from autograd.graph import topological_order
 from autograd.value import Value
 
 
@@ -80,11 +82,13 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e
 
     An input passes when ``|analytic - numeric| <= atol + rtol * max(|analytic|, |numeric|)``.
     The defaults catch any wrong sign or missing factor (of a gradient larger than ~1e-8);
-    they assume f is smooth near the point (not at a relu/abs kink).
+    they assume f is smooth near the point (not at a relu/abs kink) and of moderate size
+    (a large constant term, as in ``x + 1e10``, drowns the differences in rounding).
+    A non-finite gradient never passes.
 
     Args:
-        f: Maps Values to a scalar Value; called on fresh leaves, so the caller's
-            Values are not touched.
+        f: Maps Values to a scalar Value; called on fresh leaves, and the grads of any
+            Values it closes over are restored afterwards.
         inputs: The point: floats or Values (Value labels name the rows).
         eps: Relative finite-difference step.
         rtol: Relative tolerance (>= 0).
@@ -100,16 +104,25 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e
         raise ValueError(f"gradcheck: rtol and atol must be >= 0, got rtol={rtol!r}, "
                          f"atol={atol!r}")
     leaves = _leaves(inputs)
-    _scalar(f, leaves).backward()
+    out = _scalar(f, leaves)
+    # Every leaf of f's graph, its own and any it closes over (a model's parameters): their
+    # grads are cleared for this backward (f may have called backward itself), then restored.
+    others = [n for n in topological_order(out) if not n.parents]
+    saved = [n.grad for n in others]
+    for n in others:
+        n.grad = 0.0
+    out.backward()
+    analytic = [leaf.grad for leaf in leaves]
     numeric = numerical_grad(f, inputs, eps)
+    for n, g in zip(others, saved, strict=True):
+        n.grad = g
     rows = []
-    for j, (leaf, num) in enumerate(zip(leaves, numeric, strict=True)):
-        ana = float(leaf.grad)
+    for j, (leaf, ana, num) in enumerate(zip(leaves, analytic, numeric, strict=True)):
         err = abs(ana - num)
         scale = max(abs(ana), abs(num))
         rel = err / scale if scale else 0.0
-        rows.append(GradComparison(leaf.label or f"input {j}", ana, num, err, rel,
-                                   err <= atol + rtol * scale))
+        ok = math.isfinite(ana) and math.isfinite(num) and err <= atol + rtol * scale
+        rows.append(GradComparison(leaf.label or f"input {j}", ana, num, err, rel, ok))
     bad = [r for r in rows if not r.ok]
     if bad:
         lines = "\n".join(f"  {r.name}: analytic {r.analytic:.12g}, numeric {r.numeric:.12g}, "

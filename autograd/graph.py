@@ -6,6 +6,9 @@ nodes deep works without touching Python's recursion limit.
 
 from __future__ import annotations
 
+import math
+
+from autograd import value
 from autograd.value import Value, no_grad
 
 
@@ -43,6 +46,9 @@ def backward(root: Value, create_graph: bool = False) -> None:
         create_graph: If True, gradients are Values with their own graph, so
             they can be differentiated again (second derivatives).
     """
+    if create_graph and not value._recording:
+        raise RuntimeError("backward(create_graph=True) inside no_grad() cannot record the "
+                           "gradients' graph")
     order = topological_order(root)
     for node in order:
         if node.parents:
@@ -69,3 +75,20 @@ def backward(root: Value, create_graph: bool = False) -> None:
                 a.grad += g * partials[0]
                 if len(partials) == 2:  # powc: the constant exponent gets none
                     b.grad += g * partials[1]
+    _check_finite(order)
+
+
+def _check_finite(order: list[Value]) -> None:
+    """Raise if a gradient overflowed to inf or nan, naming the op where it happened."""
+
+    def finite(n: Value) -> bool:  # a grad may be a Value left by a create_graph pass
+        return math.isfinite(n.grad.data if isinstance(n.grad, Value) else n.grad)
+
+    if all(finite(n) for n in order if not n.parents):
+        return  # an inf or nan anywhere reaches some leaf
+    for node in reversed(order):  # the first node with a finite grad but a bad parent grad
+        bad = [p for p in node.parents if not finite(p)]
+        if bad and finite(node):
+            raise OverflowError(f"backward: {node.op.name} at {node!r} passed back a gradient "
+                                f"of {bad[0].grad} (a local derivative or a product overflowed)")
+    raise OverflowError("backward: a gradient overflowed a float")

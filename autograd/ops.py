@@ -98,6 +98,9 @@ def _partials_powc(xs: tuple, out: Number) -> tuple:
     except ZeroDivisionError:  # 0 ** (c - 1) with c < 1, from a float or a Value
         raise ZeroDivisionError(
             f"pow: the derivative of x ** {_fmt(c)} is infinite at x = 0") from None
+    except OverflowError:  # e.g. x ** -1 at x = 1e-200: the derivative exceeds a float
+        raise OverflowError(f"pow: the derivative of x ** {_fmt(c)} overflows a float "
+                            f"at x = {_fmt(a if isinstance(a, float) else a.data)}") from None
 
 
 def _check_pow(a: float, b: float) -> None:
@@ -140,10 +143,13 @@ OPS: dict[str, Op] = {
            math.exp, lambda xs, out: (out,), _check_exp),
         Op("log", "log", "f = ln x, x > 0;  f' = 1/x",
            math.log, lambda xs, out: (1.0 / xs[0],), _check_log),
-        Op("tanh", "tanh", "f = tanh x;  f' = 1 - tanh² x = 1 - f²",
-           math.tanh, lambda xs, out: (1.0 - out * out,)),
-        Op("sigmoid", "σ", "f = σ(x) = 1/(1 + e^-x);  f' = σ(x)(1 - σ(x)) = f (1 - f)",
-           _sigmoid, lambda xs, out: (out * (1.0 - out),)),
+        # 1 - f² would cancel to 0 for |x| > 19; 4σ(2x)σ(-2x) is the same, to full precision
+        Op("tanh", "tanh", "f = tanh x;  f' = 1 - tanh² x = 4σ(2x)σ(-2x)",
+           math.tanh, lambda xs, out: (4.0 * _call("sigmoid", 2.0 * xs[0])
+                                       * _call("sigmoid", -2.0 * xs[0]),)),
+        # f (1 - f) would cancel to 0 for x > 37; σ(-x) = 1 - σ(x) keeps full precision
+        Op("sigmoid", "σ", "f = σ(x) = 1/(1 + e^-x);  f' = σ(x)(1 - σ(x)) = f σ(-x)",
+           _sigmoid, lambda xs, out: (out * _call("sigmoid", -xs[0]),)),
         Op("relu", "relu", "f = max(x, 0);  f' = 1 for x > 0, else 0 (0 at the kink x = 0)",
            lambda x: max(x, 0.0), lambda xs, out: (_step(xs[0]),)),
         Op("softplus", "softplus", "f = log(1 + e^x);  f' = σ(x)",

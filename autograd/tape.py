@@ -45,7 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from autograd.graph import topological_order
 from autograd.ops import Op
-from autograd.value import Value, apply
+from autograd.value import Constant, Value, apply
 
 Array = NDArray[np.float64]
 Slot = Any  # a float (constant, parameter, or a node that depends on neither) or a _Column
@@ -125,6 +125,10 @@ class Tape:
 
     def __init__(self, root: Value, input_leaves: Sequence[Value], params: Sequence[Value]
                  ) -> None:
+        for p in params:
+            if not isinstance(p, Value) or p.parents:
+                raise TraceError(f"trace: params must be leaf Values (parameters), got {p!r}: "
+                                 "a computed Value gets no gradient of its own")
         self.nodes = topological_order(root)
         self.params = list(params)
         self.n_inputs = len(input_leaves)
@@ -132,7 +136,6 @@ class Tape:
         self._parents = [tuple(place[id(p)] for p in node.parents) for node in self.nodes]
         self._inputs = [place.get(id(leaf)) for leaf in input_leaves]
         self._params = [place.get(id(p)) for p in self.params]
-        self._leaves = [i for i, node in enumerate(self.nodes) if node.op is None]
         batched = [False] * len(self.nodes)  # depends on an input: an array at replay
         for j in self._inputs:
             if j is not None:
@@ -142,7 +145,7 @@ class Tape:
         self._batched = batched
         known = {id(v) for v in (*input_leaves, *self.params)}
         for node in self.nodes:
-            if not node.parents and type(node) is not Value and id(node) not in known:
+            if not node.parents and type(node) not in (Value, Constant) and id(node) not in known:
                 name = f" {node.label!r}" if node.label else ""
                 raise TraceError(f"trace: the graph uses a {type(node).__name__}{name} that is "
                                  "not in params; list every parameter (or it is a constant)")

@@ -61,6 +61,8 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "parents")
 
     def __init__(self, data: Any, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         self.data = _as_float(data)
         self.grad: Any = 0.0  # a float, or a Value after backward(create_graph=True)
         self.parents: tuple[Value, ...] = ()
@@ -113,6 +115,12 @@ class Value:
     def __ge__(self, o: Any) -> bool: return self.data >= _data(o)
 
 
+class Constant(Value):
+    """A number mixed into an expression (the ``2`` in ``x * 2``): a leaf, drawn as such."""
+
+    __slots__ = ()
+
+
 ADD, SUB, MUL, DIV, NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["truediv"], OPS["neg"]
 POW, POWC, EXP, LOG, TANH = OPS["pow"], OPS["powc"], OPS["exp"], OPS["log"], OPS["tanh"]
 SIGMOID, RELU, SOFTPLUS, ABS = OPS["sigmoid"], OPS["relu"], OPS["softplus"], OPS["abs"]
@@ -135,7 +143,7 @@ def apply(op: Op, *args: Any) -> Value:
     parents = args
     if not (isinstance(args[0], Value) and (len(args) == 1 or isinstance(args[1], Value))):
         try:
-            parents = tuple(a if isinstance(a, Value) else Value(a) for a in args)
+            parents = tuple(a if isinstance(a, Value) else Constant(a) for a in args)
         except TypeError:
             return NotImplemented
     # Every op has one or two operands; a tuple display is cheaper than a comprehension.

@@ -13,10 +13,10 @@ Node ids come from each Value's position in :func:`~autograd.graph.topological_o
 (``n0``, ``n1``, …), never from ``id()``, so the same expression always gives the
 same DOT text. All graph walks are iterative.
 
-Colours tell the roles apart: inputs (labelled leaves) are blue, parameters
-(leaves of a Value subclass such as ``nn.Parameter``) are pink, constants
-(unlabelled leaves, such as the ``2`` in ``x * 2``) are small grey boxes without a
-gradient, and the root has a thick purple border.
+Colours tell the roles apart: inputs (leaf Values) are blue, parameters (leaves of a
+Value subclass such as ``nn.Parameter``) are pink, constants (numbers in the expression,
+such as the ``2`` in ``x * 2``) are small grey boxes without a gradient, and the root has
+a thick purple border.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import graphviz
 
 from autograd.atomic import write_atomically
 from autograd.graph import topological_order
-from autograd.value import Value
+from autograd.value import Constant, Value
 
 DEFAULT_MAX_NODES = 1000
 """Largest graph :func:`to_dot` draws unless told otherwise (bigger ones are unreadable)."""
@@ -58,9 +58,12 @@ class RendererNotFoundError(RuntimeError):
     """Neither the Graphviz ``dot`` program nor ``graphviz-pure`` could be found."""
 
 
-def _number(x: float) -> str:
-    """A compact ``%.4g`` form; ASCII only, so Graphviz sizes the boxes right."""
-    return f"{float(x) + 0.0:.4g}"  # + 0.0 turns -0.0 into 0.0
+def _number(x: float | Value) -> str:
+    """A compact ``%.4g`` form; ASCII only, so Graphviz sizes the boxes right.
+
+    A grad may be a Value (after ``backward(create_graph=True)``): its data is shown.
+    """
+    return f"{(x.data if isinstance(x, Value) else x) + 0.0:.4g}"  # + 0.0: -0.0 shows as 0
 
 
 def _escape_record(text: str) -> str:
@@ -112,10 +115,12 @@ def _layout(root: Value, max_nodes: int, parameters: Iterable[Value] | None,
             role = "root"
         elif node.parents:
             role = "interior"
+        elif isinstance(node, Constant):  # a number in the expression, like the 2 in x * 2
+            role = "constant"
         elif id(node) in marked if marked is not None else type(node) is not Value:
             role = "parameter"
         else:
-            role = "input" if node.label else "constant"
+            role = "input"
         roles.append(role)
     parents = [[position[id(p)] for p in node.parents] for node in order]
     return _Layout(order, names, roles, parents)

@@ -92,3 +92,26 @@ def test_step_must_be_positive(eps: float) -> None:
 def test_tolerances_must_not_be_negative(tol: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="rtol and atol must be >= 0"):
         gradcheck(lambda a: a * a, [1.0], **tol)
+
+
+def test_an_infinite_gradient_never_passes() -> None:
+    # 1/x at 1e-200: the derivative overflows; backward says so rather than passing inf on
+    with pytest.raises(OverflowError, match="truediv"):
+        gradcheck(lambda x: 1 / x, [1e-200])
+
+
+def test_gradcheck_restores_the_grads_of_closed_over_values() -> None:
+    w, a = Value(3.0), Value(2.0)
+    w.grad = 0.5
+    rows = gradcheck(lambda x: x * (w * a), [1.0])
+    assert rows[0].analytic == 6.0
+    assert (w.grad, a.grad) == (0.5, 0.0)
+
+
+def test_gradcheck_of_a_function_that_calls_backward_itself() -> None:
+    def slope(x: Value) -> Value:  # d(x³)/dx = 3x², as a Value built by autodiff
+        (x**3).backward(create_graph=True)
+        return x.grad
+
+    rows = gradcheck(slope, [Value(2.0, label="x")])  # checks d(3x²)/dx = 6x = 12
+    assert rows[0].analytic == pytest.approx(12.0, rel=1e-14) and rows[0].ok

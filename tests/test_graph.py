@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, numerical_grad, topological_order
+from autograd import Value, no_grad, numerical_grad, topological_order
 
 
 def test_issue_example_tanh_neuron() -> None:
@@ -148,3 +148,25 @@ def test_plain_backward_after_create_graph_makes_no_new_graph() -> None:
     assert isinstance(x.grad, Value)
     (x * x).backward()
     assert isinstance(x.grad, Value) and x.grad.data == 8.0 and x.grad.parents == ()
+
+
+@pytest.mark.parametrize("f, op", [(lambda x: 1 / x, "truediv"),  # -1/x² = -inf
+                                   (lambda x: 1 / x - 1 / x, "truediv"),  # inf - inf = nan
+                                   (lambda x: (1 / x) * 0.0, "truediv")])  # 0 · inf = nan
+def test_an_overflowing_gradient_is_an_error_naming_the_op(f: object, op: str) -> None:
+    x = Value(1e-200, label="x")
+    y = f(x)  # type: ignore[operator]
+    with pytest.raises(OverflowError, match=f"backward: {op} at .* passed back a gradient of"):
+        y.backward()
+
+
+def test_derivative_overflow_of_a_power_names_the_op() -> None:
+    with pytest.raises(OverflowError, match=r"pow: the derivative of x \*\* -1 overflows"):
+        (Value(1e-200) ** -1).backward()
+
+
+def test_create_graph_inside_no_grad_is_refused() -> None:
+    x = Value(2.0)
+    y = x * x
+    with no_grad(), pytest.raises(RuntimeError, match="inside no_grad"):
+        y.backward(create_graph=True)

@@ -248,3 +248,12 @@ def test_tape_records_the_scalar_graph() -> None:
     tape = trace(lambda x: (w * x).tanh(), inputs=[1.0], params=[w])
     assert len(tape.nodes) == len(topological_order(tape.nodes[-1])) == 4
     assert repr(tape) == "Tape(4 nodes, 1 inputs, 1 params)"
+
+
+@pytest.mark.parametrize("bad", ["computed", 1.0])
+def test_params_must_be_leaf_values(bad: str | float) -> None:
+    a = Value(1.5)
+    w = a * 2.0
+    param = w if bad == "computed" else bad
+    with pytest.raises(TraceError, match="params must be leaf Values"):
+        trace(lambda x: w * x, inputs=[1.0], params=[param])  # type: ignore[list-item]

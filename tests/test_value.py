@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Value, no_grad
+from autograd.value import Constant
 
 
 @pytest.mark.parametrize("bad, kind", [("a", "str"), (None, "NoneType"), ([1], "list"),
@@ -154,3 +155,15 @@ def test_unknown_package_attribute_is_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         autograd.nope  # noqa: B018
+
+
+def test_numbers_in_expressions_become_constant_leaves() -> None:
+    x = Value(2.0, label="x")
+    y = x * 3
+    assert isinstance(y.parents[1], Constant) and y.parents[1].data == 3.0
+    assert not isinstance(y.parents[0], Constant)
+
+
+def test_label_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="label must be a str, got int"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
