@@ -82,3 +82,25 @@ def test_a_failed_rename_leaves_no_temp(tmp_path: Path, monkeypatch: pytest.Monk
 def test_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         write_atomically(tmp_path / "absent" / "f", lambda fh: fh.write(b"x"))
+
+
+def test_overwriting_keeps_the_files_mode(tmp_path: Path) -> None:
+    path = tmp_path / "state.bin"
+    path.write_bytes(b"old")
+    path.chmod(0o600)
+    write_atomically(path, lambda fh: fh.write(b"new"))
+    assert path.read_bytes() == b"new" and path.stat().st_mode & 0o777 == 0o600
+
+
+def test_writing_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.svg"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.svg"
+    link.symlink_to(real)
+    write_atomically(link, lambda fh: fh.write(b"new"))
+    assert link.is_symlink() and real.read_bytes() == b"new"
+
+
+def test_a_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"the folder .*nope.* does not exist"):
+        write_atomically(tmp_path / "nope" / "g.svg", lambda fh: fh.write(b"x"))
