@@ -275,7 +275,8 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("expression", help='the expression, e.g. "tanh(w*x + b)"')
     graph.add_argument("--at", metavar="NAME=VALUE,...", default="",
                        help="the inputs' values, e.g. w=-3,x=2,b=6.88")
-    graph.add_argument("-o", "--output", metavar="FILE", help="write the graph here (SVG)")
+    graph.add_argument("-o", "--output", metavar="FILE",
+                       help="write the graph here (the format follows the suffix: .svg, .png)")
     graph.add_argument("--format", default=None,
                        help="picture format for -o (default: from the file's suffix, else svg)")
     graph.add_argument("--html", metavar="FILE", help="write the step-by-step backward page here")

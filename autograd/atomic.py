@@ -61,4 +61,4 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+    return Path(path)

@@ -410,9 +410,10 @@ def _check_settings(
         if momentum != 0.0:
             raise ValueError("momentum is for method='gd'")
     else:
-        if lr is None:
-            raise ValueError(f"method={method!r} needs a learning rate lr > 0")
-        rate = positive("the learning rate lr", lr)
+        if lr is None and not callable(schedule):
+            raise ValueError(f"method={method!r} needs a learning rate lr > 0 (or a callable "
+                             "schedule r -> γ_r)")
+        rate = 1.0 if lr is None else positive("the learning rate lr", lr)  # 1.0: unused
         if method == "adam" and momentum != 0.0:
             raise ValueError("momentum is for method='gd' (Adam has its own betas)")
         # Construct once on a dummy vector so that a bad schedule or momentum fails now, and

@@ -273,3 +273,10 @@ def test_fit_refuses_output_and_mismatched_net() -> None:
         fit(net, d.X, d.Y, lr=0.1)
     with pytest.raises(TypeError, match="output"):
         fit(net, d.X, d.Y, lr=0.1, output="softmax")  # type: ignore[call-arg]
+
+
+def test_a_callable_schedule_needs_no_lr() -> None:
+    train = data.sum_of_sigmoids(20, rng=np.random.default_rng(0))
+    net = TwoLayerNet(2, 2, 1, rng=np.random.default_rng(1))
+    hist = fit(net, train.X, train.Y, epochs=3, schedule=lambda r: 1e-3 / r, progress=False)
+    assert hist.loss[-1] < hist.loss[0]
