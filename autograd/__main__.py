@@ -27,7 +27,11 @@ FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     "exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
     "relu": Value.relu, "softplus": Value.softplus, "abs": Value.__abs__,
 }
-BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_BINARY_OPS: dict[type, Callable[[Value | float, Value | float], Value]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a ** b,
+}
 
 EXAMPLE = """\
 example:
@@ -80,7 +84,7 @@ def _refuse(text: str, node: ast.AST, names: set[str]) -> ExpressionError | None
                           f"{node.id}=... (inputs given: {given})")
         return None
     if isinstance(node, ast.BinOp):
-        if type(node.op) in BINARY:
+        if type(node.op) in _BINARY_OPS:
             return None
         return _point(text, node, "only the operators + - * / ** are allowed")
     if isinstance(node, ast.UnaryOp):
@@ -197,13 +201,6 @@ def build(tree: ast.expr, inputs: dict[str, Value], text: str = "") -> Value | f
             else:  # numbers only: a constant (the engine still checks it), so x ** (1/2) is powc
                 done[id(node)] = _BINARY_OPS[type(node.op)](Value(left), right).data
     return done[id(tree)]
-
-
-_BINARY_OPS: dict[type, Callable[[Value | float, Value | float], Value]] = {
-    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a ** b,
-}
 
 
 def parse_at(text: str) -> dict[str, float]:
