@@ -126,15 +126,15 @@ def parse_expression(text: str, names: set[str]) -> ast.expr:
         raise ExpressionError("the expression is empty")
     if "\n" in text or "\r" in text:
         raise ExpressionError("the expression must be on one line")
+    text = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
-        column = e.offset - 1 if e.offset else len(text.strip())  # 0: the input ended early
-        raise ExpressionError(f"not a valid expression: {e.msg}\n  {text.strip()}\n"
+        column = e.offset - 1 if e.offset else len(text)  # 0: the input ended early
+        raise ExpressionError(f"not a valid expression: {e.msg}\n  {text}\n"
                               f"  {' ' * column}^") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("the expression is nested too deeply to read") from None
-    text = text.strip()
     stack: list[ast.AST] = [tree.body]
     count = 0
     while stack:
