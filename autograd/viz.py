@@ -96,15 +96,14 @@ class _Layout:
     parents: list[list[int]]    # each node's parents, as positions in ``order``
 
 
-def _layout(root: Value, max_nodes: int, parameters: Iterable[Value] | None,
-            option: str) -> _Layout:
+def _layout(root: Value, max_nodes: int, parameters: Iterable[Value] | None) -> _Layout:
     """Order the graph, check its size and decide each node's name and role."""
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
     order = topological_order(root)
     if len(order) > max_nodes:
-        raise ValueError(f"the graph has {len(order)} nodes, more than {option}={max_nodes}; "
-                         f"pass a larger {option} to draw it anyway (big pictures are hard "
+        raise ValueError(f"the graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
+                         "pass a larger max_nodes to draw it anyway (big pictures are hard "
                          "to read: consider drawing a smaller piece of the expression)")
     position = {id(node): i for i, node in enumerate(order)}
     marked = {id(p) for p in parameters} if parameters is not None else None
@@ -199,7 +198,7 @@ def to_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
         TypeError: ``root`` is not a Value.
         ValueError: the graph is larger than ``max_nodes``, or ``rankdir`` is unknown.
     """
-    layout = _layout(root, max_nodes, parameters, "max_nodes")
+    layout = _layout(root, max_nodes, parameters)
     grads = [f"grad {_number(node.grad)}" for node in layout.order]
     return _digraph(layout, rankdir=rankdir, show_grad=show_grad, grads=grads, fills={},
                     hot_edges=set(), title=title)
@@ -359,7 +358,7 @@ def backward_frames(root: Value, *, rankdir: str = "LR",
     Returns:
         The frames, step 0 first.
     """
-    layout = _layout(root, max_nodes, parameters, "max_nodes")
+    layout = _layout(root, max_nodes, parameters)
     frames = []
     known: dict[int, float] = {}
     for step, (i, p, k, text, rule, value) in enumerate(_steps(layout)):
@@ -399,7 +398,7 @@ def write_backward_html(root: Value, path: str | os.PathLike[str], *, rankdir: s
     Returns:
         The path written.
     """
-    layout = _layout(root, max_nodes, parameters, "max_nodes")
+    layout = _layout(root, max_nodes, parameters)
     steps = _steps(layout)
     # Lay the graph out with, in each grad cell, the longest text it will ever show.
     widest = {i: UNKNOWN_GRAD for i in range(len(layout.order))}
