@@ -176,6 +176,15 @@ def run(config: Config, progress: bool = False, stream: TextIO | None = None) ->
             out.write(f"\r{label:<40} fit {done}/{n_fits}  {time.perf_counter() - begin:6.1f}s")
             out.flush()
 
+    def fit_starts(prob: _Problem, index: int, m: int, lam: float, label: str) -> list[float]:
+        """The relative test errors of every start (the same starts for every λ)."""
+        errs = []
+        for start in range(config.starts):
+            rng = np.random.default_rng([config.seed, index, m, start])
+            errs.append(net_fit_error(prob, m, lam, rng, config.max_iter))
+            tick(label)
+        return errs
+
     for index, name in enumerate(DATASETS):
         prob = _problem(name, index, config.seed)
         results.bayes_error[name] = prob.train.bayes_error
@@ -184,25 +193,13 @@ def run(config: Config, progress: bool = False, stream: TextIO | None = None) ->
         for lam in config.decays:
             table[lam] = {}
             for m in config.hidden:
-                if m == 0:
-                    table[lam][0] = [linear]
-                    continue
-                errs = []
-                for start in range(config.starts):
-                    rng = np.random.default_rng([config.seed, index, m, start])
-                    errs.append(net_fit_error(prob, m, lam, rng, config.max_iter))
-                    tick(f"{name} λ={lam} M={m}")
-                table[lam][m] = errs
+                table[lam][m] = ([linear] if m == 0 else
+                                 fit_starts(prob, index, m, lam, f"{name} λ={lam} M={m}"))
         results.errors[name] = table
         if name == "sum_of_sigmoids":
             m = config.sweep_hidden
             for lam in config.sweep:
-                errs = []
-                for start in range(config.starts):
-                    rng = np.random.default_rng([config.seed, index, m, start])
-                    errs.append(net_fit_error(prob, m, lam, rng, config.max_iter))
-                    tick(f"sweep λ={lam} M={m}")
-                results.sweep[lam] = errs
+                results.sweep[lam] = fit_starts(prob, index, m, lam, f"sweep λ={lam} M={m}")
     if progress:
         out.write("\n")
     results.seconds = time.perf_counter() - begin
