@@ -48,6 +48,16 @@ def _rel(a: float, b: float) -> float:
     return 0.0 if scale == 0.0 else abs(a - b) / scale
 
 
+def _weight_rows(closed: np.ndarray, autodiff: np.ndarray) -> float:
+    """Print closed form vs autodiff for each weight (column 0: the intercept); return the worst."""
+    worst = 0.0
+    for i, j in np.ndindex(closed.shape):
+        d = _rel(closed[i, j], autodiff[i, j])
+        worst = max(worst, d)
+        print(f"    {i + 1:>3} {j:>3} {closed[i, j]:>22.15g} {autodiff[i, j]:>22.15g} {d:>10.1e}")
+    return worst
+
+
 def part_a(out_dir: Path) -> float:
     """One observation: closed-form δ, s and gradients against autodiff; writes the graph.
 
@@ -84,21 +94,10 @@ def part_a(out_dir: Path) -> float:
     a_alpha, a_beta = net.grad_arrays()
     print("\n    ∂R_i/∂β_km = δ_k z_m   (z_0 = 1: the intercept β_0k)")
     print(f"    {'k':>3} {'m':>3} {'closed form':>22} {'autodiff':>22} {'rel. diff':>10}")
-    for k in range(beta.shape[0]):
-        for m in range(beta.shape[1]):
-            d = _rel(g_beta[k, m], a_beta[k, m])
-            worst = max(worst, d)
-            print(f"    {k + 1:>3} {m:>3} {g_beta[k, m]:>22.15g} {a_beta[k, m]:>22.15g} {d:>10.1e}")
+    worst = max(worst, _weight_rows(g_beta, a_beta))
     print("\n    ∂R_i/∂α_ml = s_m x_l   (x_0 = 1: the intercept α_0m)")
     print(f"    {'m':>3} {'l':>3} {'closed form':>22} {'autodiff':>22} {'rel. diff':>10}")
-    for m in range(alpha.shape[0]):
-        for ell in range(alpha.shape[1]):
-            d = _rel(g_alpha[m, ell], a_alpha[m, ell])
-            worst = max(worst, d)
-            print(
-                f"    {m + 1:>3} {ell:>3} {g_alpha[m, ell]:>22.15g} {a_alpha[m, ell]:>22.15g}"
-                f" {d:>10.1e}"
-            )
+    worst = max(worst, _weight_rows(g_alpha, a_alpha))
     print(f"\n    largest relative difference, closed form vs autodiff: {worst:.1e}")
 
     print("\n(b) The computation graph of R_i")
