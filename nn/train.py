@@ -521,7 +521,7 @@ def _run_bfgs(
     minimize: Callable[..., Any] | None,
 ) -> np.ndarray:
     s = problem.settings
-    count = 0
+    iteration = 0
 
     def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
         if not np.all(np.isfinite(th)):
@@ -535,9 +535,9 @@ def _run_bfgs(
     stopped: list[np.ndarray] = []
 
     def callback(th: np.ndarray) -> None:
-        nonlocal count
-        count += 1
-        if record(th, count):
+        nonlocal iteration
+        iteration += 1
+        if record(th, iteration):
             stopped.append(th.copy())
             raise _StopError
 
