@@ -60,7 +60,6 @@ class NetForward(NamedTuple):
     f: list[Value]
 
 
-
 def net_forward(
     alpha: Sequence[Sequence[Scalar]],
     beta: Sequence[Sequence[Scalar]],
