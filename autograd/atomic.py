@@ -1,20 +1,44 @@
-"""Atomic file writing: a crash or an error mid-write never leaves a half-written file.
+"""File writing that never hurts the user: whole files or nothing, and special files left alone.
 
-Used for the drawings of :mod:`autograd.viz` and the state files of :mod:`nn.module`, so that
-both get the same guarantees: the new content goes to a temporary file in the destination's
-folder, is flushed to disk, gets the permissions an ordinary new file would get (from the
-umask), and only then replaces the destination in one rename.
+Used for the drawings of :mod:`autograd.viz`, the pages of the command line and the state
+files of :mod:`nn.module`, so that all of them get the same guarantees:
+
+* A regular file (or a new one) is replaced atomically: the new content goes to a
+  temporary file in the destination's folder, is synced to disk, gets the mode of the file
+  it replaces (or that of an ordinary new file, from the umask), and only then replaces the
+  destination in one rename. A crash or an error mid-write leaves the old file intact.
+* A device or a FIFO (``/dev/null``, a named pipe), and a file reached through a file
+  descriptor link (``/dev/stdout``, ``/dev/fd/3``, ``/proc/...``) is written directly, in
+  place, and never replaced or created.
+* A folder, a socket or an empty path is refused with a clear error.
+
+Temporary files are named ``.dg-<8 random characters>.tmp``, short enough for any legal
+file name, and removed on every error path; one left behind (the process was killed with
+``kill -9`` or the machine lost power mid-write) is recognisable by that name and safe to
+delete.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["write_atomically"]
+__all__ = ["FIFO_WAIT_SECONDS", "TEMP_PREFIX", "TEMP_SUFFIX", "check_writable",
+           "write_atomically"]
+
+TEMP_PREFIX, TEMP_SUFFIX = ".dg-", ".tmp"
+"""Temporary files are ``.dg-XXXXXXXX.tmp`` in the destination's folder."""
+
+FIFO_WAIT_SECONDS = 10.0
+"""How long writing to a FIFO waits for a program to open it for reading."""
+
+_FD_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/")
 
 
 def _umask() -> int:
@@ -24,15 +48,98 @@ def _umask() -> int:
     return mask
 
 
+def _existing(path: str) -> os.stat_result | None:
+    """``os.stat(path)`` following symlinks, or None when nothing is there."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _is_direct(path: str, st: os.stat_result | None) -> bool:
+    """Whether ``path`` is written in place: a special file, or a file descriptor link."""
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        return True
+    return os.path.abspath(path).startswith(_FD_LINKS)
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Refuse, before anything is written, a path :func:`write_atomically` cannot write.
+
+    Args:
+        path: The destination.
+
+    Raises:
+        ValueError: ``path`` is empty.
+        IsADirectoryError: ``path`` is a folder.
+        OSError: ``path`` is a socket (nothing can be written to it as a file).
+        FileNotFoundError: ``path``'s folder does not exist, or a file descriptor link
+            (``/dev/fd/3``) names nothing (such files are never created).
+    """
+    text = os.fspath(path)
+    if not text:
+        raise ValueError("the file name is empty")
+    st = _existing(text)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(f"cannot write {text!r}: it is a folder")
+    if st is not None and stat.S_ISSOCK(st.st_mode):
+        raise OSError(errno.ENXIO, f"cannot write {text!r}: it is a socket")
+    if _is_direct(text, st):
+        if st is None:
+            raise FileNotFoundError(f"cannot write {text!r}: no such file descriptor")
+        return
+    folder = Path(os.path.realpath(text)).parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {text!r}: the folder {os.fspath(folder)!r} "
+                                "does not exist")
+
+
+def _open_fifo(path: str) -> int:
+    """Open a FIFO for writing, waiting at most FIFO_WAIT_SECONDS for a reader."""
+    deadline = time.monotonic() + FIFO_WAIT_SECONDS
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+            if time.monotonic() > deadline:
+                raise OSError(errno.ENXIO, f"cannot write {path!r}: no program opened this "
+                              f"FIFO for reading within {FIFO_WAIT_SECONDS:g} s") from None
+            time.sleep(0.05)
+        else:
+            os.set_blocking(fd, True)
+            return fd
+
+
+def _write_directly(path: str, st: os.stat_result | None,
+                    write: Callable[[BinaryIO], object]) -> None:
+    """Write into ``path`` in place: no temporary file, no rename, no O_CREAT, no O_TRUNC.
+
+    O_APPEND keeps what the shell already wrote when ``/dev/stdout`` is redirected to a file.
+    """
+    if st is not None and stat.S_ISFIFO(st.st_mode):
+        fd = _open_fifo(path)
+    else:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    with os.fdopen(fd, "wb") as fh:
+        write(fh)
+
+
 def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
     """Write a file through ``write(fh)`` so that ``path`` is either the old or the new file.
 
-    ``write`` receives a binary file open on a temporary file in the same folder as ``path``.
-    When it returns, the file is flushed and synced to disk, given the mode of the file it
-    replaces, or ``0o666 & ~umask`` for a new file (like a file made by ``open``, not the
-    private mode of ``tempfile.mkstemp``), and renamed over ``path`` (over the file a
-    symlink ``path`` points to, keeping the link). On any exception, the temporary file is
-    removed, ``path`` is untouched and the exception propagates.
+    For a regular file (or a new one), ``write`` receives a binary file open on a temporary
+    file in the same folder as ``path``. When it returns, the file is flushed and synced to
+    disk, given the mode of the file it replaces, or ``0o666 & ~umask`` for a new file (like
+    a file made by ``open``, not the private mode of ``tempfile.mkstemp``), and renamed over
+    ``path`` (over the file a symlink ``path`` points to, keeping the link). On any
+    exception, including KeyboardInterrupt, the temporary file is removed, ``path`` is
+    untouched and the exception propagates.
+
+    A device or FIFO (``/dev/null``, a pipe), or a file descriptor link (``/dev/stdout``),
+    is instead written directly and never replaced; a FIFO waits up to
+    :data:`FIFO_WAIT_SECONDS` for a reader.
 
     Args:
         path: The destination file; its folder must exist.
@@ -42,15 +149,18 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        FileNotFoundError: ``path``'s folder does not exist.
-        OSError: If the temporary file cannot be created, written or renamed.
+        ValueError, IsADirectoryError, FileNotFoundError: as :func:`check_writable`.
+        OSError: If the file cannot be created, written or renamed, or a FIFO gets no reader.
     """
-    target = Path(os.path.realpath(path))  # through a symlink, to the file it names
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {os.fspath(path)!r}: the folder "
-                                f"{os.fspath(target.parent)!r} does not exist")
-    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    check_writable(path)
+    text = os.fspath(path)
+    st = _existing(text)
+    if _is_direct(text, st):
+        _write_directly(text, st, write)
+        return Path(path)
+    target = Path(os.path.realpath(text))  # through a symlink, to the file it names
+    mode = st.st_mode & 0o7777 if st is not None else 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
+import stat
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 import pytest
 
-from autograd.atomic import write_atomically
+from autograd import atomic
+from autograd.atomic import check_writable, write_atomically
 
 
 def _with_umask(mask: int, path: Path) -> int:
@@ -104,3 +110,86 @@ def test_writing_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
 def test_a_missing_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"the folder .*nope.* does not exist"):
         write_atomically(tmp_path / "nope" / "g.svg", lambda fh: fh.write(b"x"))
+
+
+def test_the_temporary_file_has_a_short_recognisable_name(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def spy(fh: BinaryIO) -> None:
+        seen.extend(p.name for p in tmp_path.iterdir())
+        fh.write(b"x")
+
+    write_atomically(tmp_path / ("n" * 255), spy)  # the longest legal name still works
+    assert len(seen) == 1
+    assert re.fullmatch(r"\.dg-\w{8}\.tmp", seen[0])
+    assert [p.name for p in tmp_path.iterdir()] == ["n" * 255]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")
+def test_a_character_device_is_written_in_place_never_replaced(tmp_path: Path) -> None:
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a copy of /dev/null
+    write_atomically(null, lambda fh: fh.write(b"gone"))
+    st = null.stat()
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3)
+    assert [p.name for p in tmp_path.iterdir()] == ["null"]
+
+
+def test_a_fifo_is_written_to_its_reader(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write_atomically(fifo, lambda fh: fh.write(b"through the pipe"))
+    reader.join(timeout=10)
+    assert received == [b"through the pipe"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_fifo_without_a_reader_is_an_error_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(atomic, "FIFO_WAIT_SECONDS", 0.2)
+    with pytest.raises(OSError, match=r"no program opened this FIFO for reading within 0\.2 s"):
+        write_atomically(fifo, lambda fh: fh.write(b"x"))
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_file_descriptor_link_is_written_in_place(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    with target.open("wb") as fh:
+        fh.write(b"before|")
+        fh.flush()
+        write_atomically(f"/dev/fd/{fh.fileno()}", lambda out: out.write(b"after"))
+    assert target.read_bytes() == b"before|after"  # appended, the file kept its inode
+    with pytest.raises(FileNotFoundError, match="no such file descriptor"):
+        write_atomically("/dev/fd/987654", lambda out: out.write(b"x"))
+
+
+def _bind_socket(path: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))  # the socket file stays after close
+
+
+@pytest.mark.parametrize(("make", "error", "match"), [
+    (lambda p: p.mkdir(), IsADirectoryError, "it is a folder"),
+    (_bind_socket, OSError, "it is a socket"),
+])
+def test_folders_and_sockets_are_refused(
+    tmp_path: Path, make: Callable[[Path], object], error: type[Exception], match: str
+) -> None:
+    path = tmp_path / "s"
+    make(path)
+    with pytest.raises(error, match=match):
+        write_atomically(path, lambda fh: fh.write(b"x"))
+    assert [p.name for p in tmp_path.iterdir()] == ["s"]
+
+
+def test_an_empty_path_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="the file name is empty"):
+        write_atomically("", lambda fh: fh.write(b"x"))
+    with pytest.raises(ValueError, match="the file name is empty"):
+        check_writable("")
