@@ -14,11 +14,15 @@ would take names such as ``file`` or ``allow_pickle`` for its own keyword argume
 
 from __future__ import annotations
 
+import html
 import math
 import os
+import stat
+import struct
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -30,6 +34,21 @@ __all__ = ["Module", "Parameter"]
 
 _SHOWN_NAMES = 3
 """How many expected names an "unexpected name" error lists."""
+
+_SHOWN_GROUPS = 6
+"""How many parameter groups a Module's repr lists."""
+_HTML_ROWS = 20
+"""How many parameters a Module's notebook table lists."""
+
+_FLOAT64 = np.dtype("<f8")
+_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0}
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_MAX_MEMBER_BYTES = 4096
+"""Largest member :meth:`Module.load` reads: a ``.npy`` header and one float take ~136 bytes."""
+_MAX_DEFLATE_OVERHEAD = 64
+"""Deflate adds at most a few bytes to data this small; more means a bogus directory entry."""
+_EOCD_SIGNATURE, _EOCD_SIZE, _MAX_ZIP_COMMENT, _ZIP64_COUNT = b"PK\x05\x06", 22, 65535, 0xFFFF
 
 
 class Parameter(Value):
@@ -64,6 +83,35 @@ class Module:
     def __call__(self, *args: Any) -> Any:
         """Same as :meth:`forward`."""
         return self.forward(*args)
+
+    def __repr__(self) -> str:
+        """One line: the parameter count, and the count under each top-level name.
+
+        ``Toy(11 parameters: scale 1, alpha 3, inner 2, blocks 4)``; when every name starts
+        the same (``layers.0...``, ``layers.1...``) the groups go one level deeper.
+        """
+        names = [name for name, _ in self.named_parameters()]
+        heads = Counter(name.split(".", 1)[0] for name in names)
+        if len(heads) == 1 and all("." in name for name in names):
+            heads = Counter(".".join(name.split(".", 2)[:2]) for name in names)
+        groups = [f"{head} {count}" for head, count in heads.items()]
+        if len(groups) > _SHOWN_GROUPS:
+            groups[_SHOWN_GROUPS:] = ["..."]
+        listed = f": {', '.join(groups)}" if groups else ""
+        return f"{type(self).__name__}({len(names)} parameters{listed})"
+
+    def _repr_html_(self) -> str:
+        """A table of the parameters (name, data, grad) for notebooks, at most 20 rows."""
+        rows = []
+        for i, (name, p) in enumerate(self.named_parameters()):
+            if i == _HTML_ROWS:
+                rows.append("<tr><td colspan='3'>...</td></tr>")
+                break
+            grad = p.grad.data if isinstance(p.grad, Value) else p.grad
+            rows.append(f"<tr><td>{html.escape(name)}</td><td>{p.data:.6g}</td>"
+                        f"<td>{grad:.6g}</td></tr>")
+        return (f"<table><caption>{html.escape(repr(self))}</caption><tr><th>parameter</th>"
+                f"<th>data</th><th>grad</th></tr>{''.join(rows)}</table>")
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """Every Parameter with its dotted name, in a stable order.
@@ -128,11 +176,8 @@ class Module:
         known = set(expected)
         unexpected = [name for name in state if name not in known]
         if unexpected:
-            shown = ", ".join(repr(name) for name in expected[:_SHOWN_NAMES])
-            more = ", ..." if len(expected) > _SHOWN_NAMES else ""
             raise KeyError(
-                f"state has unexpected name {unexpected[0]!r} "
-                f"(expected {len(expected)} names: {shown}{more})"
+                f"state has unexpected name {unexpected[0]!r} ({_expected_names(expected)})"
             )
         values = [_checked_scalar(name, state[name]) for name in expected]
         for (_, p), v in zip(named, values, strict=True):
@@ -164,33 +209,123 @@ class Module:
         write_atomically(path, write)
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Read an archive written by :meth:`save` and :meth:`load_state_dict` it.
+        """Read an archive written by :meth:`save` and set every Parameter from it, or none.
+
+        The file is checked before any array data is read: it must be a regular file; the
+        archive's directory may hold no more members than the module has parameters, named
+        exactly ``<parameter>.npy``, each stored or deflated (not encrypted), small enough
+        for one float; each member's ``.npy`` header must declare a little-endian float64
+        (``<f8``) of the parameter's shape ``()``. Only then is each number read (with the
+        archive's CRC checked) and, when all are finite, assigned. Pickles are never loaded.
 
         Args:
             path: The ``.npz`` file.
 
         Raises:
-            KeyError, ValueError, TypeError: As :meth:`load_state_dict`; nothing is changed.
-            ValueError: Also if the file is not an ``.npz`` archive of ``.npy`` members (a
-                single ``.npy`` file, for one) or holds object arrays (pickles are never
-                loaded).
-            OSError: If the file cannot be read.
+            FileNotFoundError: The file does not exist.
+            ValueError: The file is not a state archive of this module: not a regular file,
+                not a zip archive, a missing, unexpected or repeated member, a member that
+                is compressed with another method, encrypted, too large, corrupt, or not a
+                finite ``<f8`` scalar. The message names the member; nothing is changed.
+            OSError: The file cannot be read.
         """
-        state: dict[str, np.ndarray] = {}
-        try:
-            with zipfile.ZipFile(Path(path)) as archive:
-                for member in archive.namelist():
-                    if not member.endswith(".npy"):
-                        raise ValueError(f"{path}: unexpected member {member!r} in the archive")
-                    with archive.open(member) as fh:
-                        state[member.removesuffix(".npy")] = np.lib.format.read_array(
-                            fh, allow_pickle=False
-                        )
-        except zipfile.BadZipFile:
-            raise ValueError(
-                f"{path} is not a state archive (an .npz file written by Module.save)"
-            ) from None
+        where = os.fspath(path)
+        expected = [name for name, _ in self.named_parameters()]
+        fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise ValueError(f"{where} is not a regular file")
+        with os.fdopen(fd, "rb") as fh:
+            _check_member_count(fh, len(expected), where)
+            try:
+                archive = zipfile.ZipFile(fh)
+            except (zipfile.BadZipFile, ValueError, EOFError):
+                raise ValueError(f"{where} is not a state archive (an .npz file written by "
+                                 "Module.save)") from None
+            with archive:
+                infos = _checked_directory(archive, expected, where)
+                state = {name: _read_scalar(archive, info, where) for name, info in infos}
         self.load_state_dict(state)
+
+def _expected_names(expected: list[str]) -> str:
+    """A few of the expected names, for error messages."""
+    shown = ", ".join(repr(name) for name in expected[:_SHOWN_NAMES])
+    more = ", ..." if len(expected) > _SHOWN_NAMES else ""
+    return f"expected {len(expected)} names: {shown}{more}"
+
+
+def _check_member_count(fh: BinaryIO, limit: int, where: str) -> None:
+    """Refuse an archive that lists more than ``limit`` members, reading only its last record.
+
+    The zip end-of-central-directory record (its last 22 bytes, before any comment) states
+    the member count, so a huge directory is refused before :mod:`zipfile` parses it.
+    """
+    size = fh.seek(0, os.SEEK_END)
+    fh.seek(max(0, size - _EOCD_SIZE - _MAX_ZIP_COMMENT))
+    tail = fh.read()
+    at = tail.rfind(_EOCD_SIGNATURE)
+    if at < 0 or len(tail) - at < _EOCD_SIZE:
+        raise ValueError(f"{where} is not a state archive (an .npz file written by "
+                         "Module.save)")
+    (count,) = struct.unpack_from("<H", tail, at + 10)  # total number of entries
+    if count > limit:
+        more = " or more" if count == _ZIP64_COUNT else ""
+        raise ValueError(f"{where}: the archive has {count}{more} members, but the module "
+                         f"has {limit} parameters")
+
+
+def _checked_directory(archive: zipfile.ZipFile, expected: list[str],
+                       where: str) -> list[tuple[str, zipfile.ZipInfo]]:
+    """The members in ``expected`` order, once every name and entry has been checked."""
+    by_name: dict[str, zipfile.ZipInfo] = {}
+    known = set(expected)
+    for info in archive.infolist():
+        member = info.filename
+        name = member.removesuffix(".npy")
+        if not member.endswith(".npy") or name not in known:
+            raise ValueError(f"{where}: unexpected member {member!r} "
+                             f"({_expected_names(expected)})")
+        if name in by_name:
+            raise ValueError(f"{where}: member {member!r} appears twice")
+        if info.flag_bits & 0x1:
+            raise ValueError(f"{where}: member {member!r} is encrypted")
+        if info.compress_type not in _METHODS:
+            raise ValueError(f"{where}: member {member!r} uses compression method "
+                             f"{info.compress_type}; only stored (0) and deflated (8) are read")
+        if info.file_size > _MAX_MEMBER_BYTES:
+            raise ValueError(f"{where}: member {member!r} declares {info.file_size} bytes; a "
+                             f"saved parameter takes at most {_MAX_MEMBER_BYTES}")
+        if info.compress_size > info.file_size + _MAX_DEFLATE_OVERHEAD:
+            raise ValueError(f"{where}: member {member!r} declares {info.compress_size} "
+                             f"compressed bytes for {info.file_size} bytes of data")
+        by_name[name] = info
+    missing = [name for name in expected if name not in by_name]
+    if missing:
+        raise ValueError(f"{where}: missing parameter {missing[0]!r} "
+                         f"({len(missing)} missing)")
+    return [(name, by_name[name]) for name in expected]
+
+
+def _read_scalar(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> float:
+    """One member's float, after its ``.npy`` header says it is a ``<f8`` scalar."""
+    member = info.filename
+    try:
+        with archive.open(info) as fh:
+            version = np.lib.format.read_magic(fh)
+            if version not in _NPY_HEADERS:
+                raise ValueError(f"unsupported .npy format version {version}")
+            shape, fortran_order, dtype = _NPY_HEADERS[version](fh)
+            if dtype != _FLOAT64 or shape != () or fortran_order:
+                raise ValueError(f"holds an array of dtype {dtype.str}, shape {shape}"
+                                 f"{', Fortran order' if fortran_order else ''}; expected "
+                                 "one float (dtype <f8, shape ())")
+            data = fh.read()  # at most _MAX_MEMBER_BYTES; reading to the end checks the CRC
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as e:
+        raise ValueError(f"{where}: member {member!r}: {e}") from None
+    if len(data) != _FLOAT64.itemsize:
+        raise ValueError(f"{where}: member {member!r} holds {len(data)} data bytes; "
+                         f"expected {_FLOAT64.itemsize}")
+    return float(np.frombuffer(data, dtype=_FLOAT64)[0])
 
 
 def _checked_scalar(name: str, value: Any) -> float:
