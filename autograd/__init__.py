@@ -15,13 +15,22 @@ the drawing functions (``to_dot``, ``render``, ...) are imported on first use, s
 from importlib import import_module
 from typing import Any
 
-from autograd.check import GradcheckError, GradComparison, gradcheck, numerical_grad
-from autograd.graph import backward, topological_order
+from autograd.check import (
+    GradcheckError,
+    GradcheckReport,
+    GradComparison,
+    gradcheck,
+    numerical_grad,
+)
+from autograd.functional import grad, hessian, value_and_grad
+from autograd.graph import topological_order
+from autograd.mode import TraceError, no_grad
 from autograd.ops import OPS, Op
-from autograd.value import Value, no_grad
+from autograd.value import Value, backward
 
-_LAZY = {"Tape": "autograd.tape", "TraceError": "autograd.tape", "trace": "autograd.tape",
-         "backward_frames": "autograd.viz", "render": "autograd.viz",
+_LAZY = {"Tape": "autograd.tape", "trace": "autograd.tape",
+         "backward_frames": "autograd.viz", "backward_page": "autograd.viz",
+         "render": "autograd.viz",
          "to_dot": "autograd.viz", "write_backward_html": "autograd.viz"}
 
 
@@ -35,18 +44,23 @@ __all__ = [
     "OPS",
     "GradComparison",
     "GradcheckError",
+    "GradcheckReport",
     "Op",
     "Tape",
     "TraceError",
     "Value",
     "backward",
     "backward_frames",
+    "backward_page",
+    "grad",
     "gradcheck",
+    "hessian",
     "no_grad",
     "numerical_grad",
     "render",
     "to_dot",
     "topological_order",
     "trace",
+    "value_and_grad",
     "write_backward_html",
 ]

@@ -5,11 +5,12 @@ Use it to trust a new op, a new model, or a gradient derived by hand.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from autograd.graph import topological_order
+from autograd.graph import gradients, topological_order
 from autograd.value import Value
 
 
@@ -26,6 +27,35 @@ class GradComparison(NamedTuple):
     abs_err: float
     rel_err: float
     ok: bool
+
+
+class GradcheckReport(list[GradComparison]):
+    """The rows :func:`gradcheck` returns: a list of :class:`GradComparison`, one per input.
+
+    It prints as an aligned table and shows as an HTML table in a notebook; ``repr`` is one
+    line.
+    """
+
+    def __repr__(self) -> str:
+        worst = max((r.rel_err for r in self), default=0.0)
+        verdict = "all ok" if all(r.ok for r in self) else "MISMATCH"
+        return f"<GradcheckReport: {len(self)} inputs, {verdict}, largest rel err {worst:.2g}>"
+
+    def __str__(self) -> str:
+        width = max([5, *(len(r.name) for r in self)])
+        lines = [f"{'input':<{width}}  {'analytic':>22}  {'numeric':>22}  {'rel err':>8}  ok"]
+        lines += [f"{r.name:<{width}}  {r.analytic:>22.15g}  {r.numeric:>22.15g}  "
+                  f"{r.rel_err:>8.1e}  {'yes' if r.ok else 'NO'}" for r in self]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr><td>{html.escape(r.name)}</td><td>{r.analytic:.15g}</td>"
+            f"<td>{r.numeric:.15g}</td><td>{r.rel_err:.1e}</td>"
+            f"<td>{'✓' if r.ok else '✗'}</td></tr>" for r in self)
+        return ("<table><thead><tr><th>input</th><th>analytic (autodiff)</th>"
+                "<th>numeric (central differences)</th><th>rel err</th><th>ok</th></tr>"
+                f"</thead><tbody>{cells}</tbody></table>")
 
 
 def _leaves(inputs: Sequence[Any]) -> list[Value]:
@@ -77,7 +107,7 @@ def numerical_grad(f: Callable[..., Value], inputs: Sequence[Any],
 
 
 def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e-6,
-              rtol: float = 1e-6, atol: float = 1e-8) -> list[GradComparison]:
+              rtol: float = 1e-6, atol: float = 1e-8) -> GradcheckReport:
     """Compare ``backward()`` with :func:`numerical_grad` for every input.
 
     An input passes when ``|analytic - numeric| <= atol + rtol * max(|analytic|, |numeric|)``.
@@ -95,7 +125,7 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e
         atol: Absolute tolerance (>= 0).
 
     Returns:
-        One :class:`GradComparison` per input, in order.
+        One :class:`GradComparison` per input, in order, as a :class:`GradcheckReport`.
 
     Raises:
         GradcheckError: Some input's gradients disagree; the message lists each.
@@ -105,17 +135,18 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e
                          f"atol={atol!r}")
     leaves = _leaves(inputs)
     out = _scalar(f, leaves)
-    # Every leaf of f's graph, its own and any it closes over (a model's parameters): their
-    # grads are cleared for this backward (f may have called backward itself), then restored.
+    # f may call backward() itself (to check a second derivative), changing the grads of the
+    # Values it closes over (a model's parameters): every leaf of f's graph gets its grad
+    # back, whatever happens. The analytic gradients come from a pass that touches no grad.
     others = [n for n in topological_order(out) if not n.parents]
     saved = [n.grad for n in others]
-    for n in others:
-        n.grad = 0.0
-    out.backward()
-    analytic = [leaf.grad for leaf in leaves]
-    numeric = numerical_grad(f, inputs, eps)
-    for n, g in zip(others, saved, strict=True):
-        n.grad = g
+    try:
+        table = gradients(out)
+        analytic = [float(table.get(leaf, 0.0)) for leaf in leaves]
+        numeric = numerical_grad(f, inputs, eps)
+    finally:
+        for n, g in zip(others, saved, strict=True):
+            n.grad = g
     rows = []
     for j, (leaf, ana, num) in enumerate(zip(leaves, analytic, numeric, strict=True)):
         err = abs(ana - num)
@@ -129,4 +160,4 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e
                           f"abs err {r.abs_err:.3g}, rel err {r.rel_err:.3g}" for r in bad)
         raise GradcheckError(f"gradcheck: {len(bad)} of {len(rows)} gradients disagree "
                              f"(rtol={rtol}, atol={atol}):\n{lines}")
-    return rows
+    return GradcheckReport(rows)

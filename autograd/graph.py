@@ -1,24 +1,42 @@
-"""The backward pass: topological order of the graph, then one chain-rule loop.
+"""The backward pass: topological order of the graph, then the chain rule, node by node.
 
-Both walks are iterative (an explicit stack, no recursion), so a graph a million
-nodes deep works without touching Python's recursion limit.
+The walk is written against :class:`Node`, the little a graph node must have (``data``,
+``grad``, ``parents``, ``op``), so this module needs nothing from ``value.py``. Both walks
+are iterative (an explicit stack, no recursion): a graph a million nodes deep works without
+touching Python's recursion limit.
+
+A backward pass is a transaction: :func:`gradients` computes every gradient into a fresh
+table and checks it (every op's domain, every number finite) without touching any node;
+:func:`backward` then commits the table to the ``.grad`` attributes. An error on the way
+leaves every ``.grad`` exactly as it was.
 """
 
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
+from typing import Any, Protocol
 
-from autograd import value
-from autograd.value import Value, no_grad
+from autograd.mode import RECORDING, no_grad
+from autograd.ops import Op
 
 
-def topological_order(root: Value) -> list[Value]:
+class Node(Protocol):
+    """What the graph code needs of a node (``autograd.Value`` is one)."""
+
+    data: float
+    grad: Any
+    parents: tuple[Node, ...]
+    op: Op | None
+
+
+def topological_order(root: Node) -> list[Node]:
     """Every node ``root`` depends on, each after all of its parents; ``root`` is last.
 
     The order is deterministic: parents are visited in the order they were given
     (a depth-first walk; ``stack`` holds the current path, so no per-node tuples).
     """
-    order: list[Value] = []
+    order: list[Node] = []
     seen = {root}
     stack = [root]
     while stack:
@@ -32,63 +50,120 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def backward(root: Value, create_graph: bool = False) -> None:
-    """Set ``.grad`` of every node to ∂root/∂node by the chain rule.
+def chain_rule_step(op: Op, xs: Any, out: Any, g: Any) -> list[tuple[Any, Any] | None]:
+    """One node's share of the chain rule, the lecture's δ_j = Σ (downstream δ) × local slope.
 
-    Gradient semantics: leaves (Values with no parents: inputs and parameters)
+    Args:
+        op: The node's operation.
+        xs: Its inputs (floats, Values, or arrays on the tape).
+        out: Its output.
+        g: ∂root/∂out, the gradient that arrived at the node.
+
+    Returns:
+        For each input ``x_j``: ``(∂out/∂x_j, g · ∂out/∂x_j)``, the local partial and the
+        contribution to ∂root/∂x_j; or ``None`` if no gradient flows to that input.
+    """
+    return [None if d is None else (d, g * d) for d in op.partials(xs, out)]
+
+
+def gradients(root: Node, seed: Any = 1.0) -> dict[Node, Any]:
+    """∂root/∂node for every node ``root`` depends on, without changing any node.
+
+    Args:
+        root: The node to differentiate.
+        seed: ∂root/∂root: ``1.0`` for numbers, or a Value one (``Value(1.0)``) to get every
+            gradient as a Value with its own graph (``create_graph``).
+
+    Returns:
+        A table from node to gradient. A leaf that no gradient reaches (a constant exponent)
+        is absent.
+
+    Raises:
+        ZeroDivisionError, ValueError, OverflowError: A local derivative is infinite or
+            undefined (the op's own message), or a gradient overflows to inf or nan (the
+            message names the op where it happened).
+    """
+    order = topological_order(root)
+    grads: dict[Node, Any] = {root: seed}
+    get = grads.get
+    if type(seed) is float:  # the fast path: the same rule from the same row, on floats
+        for node in reversed(order):
+            parents = node.parents
+            if not parents:
+                continue
+            g = grads[node]
+            if len(parents) == 1:  # every op has one or two operands
+                a = parents[0]
+                grads[a] = get(a, 0.0) + g * node.op.partials((a.data,), node.data)[0]
+                continue
+            a, b = parents
+            da, db = node.op.partials((a.data, b.data), node.data)
+            if da is not None:
+                grads[a] = get(a, 0.0) + g * da
+            if db is not None:
+                grads[b] = get(b, 0.0) + g * db
+    else:
+        if not RECORDING.get():
+            raise RuntimeError("backward(create_graph=True) inside no_grad() cannot record "
+                               "the gradients' graph")
+        for node in reversed(order):
+            if node.parents:
+                step = chain_rule_step(node.op, node.parents, node, grads[node])
+                for parent, flow in zip(node.parents, step, strict=True):
+                    if flow is not None:
+                        grads[parent] = get(parent, 0.0) + flow[1]
+    _check_finite(order, grads)
+    return grads
+
+
+def _finite(g: Any) -> bool:
+    return math.isfinite(g if type(g) is float else g.data)
+
+
+def _check_finite(order: list[Node], grads: dict[Node, Any]) -> None:
+    """Raise if a gradient overflowed to inf or nan, naming the op where it happened.
+
+    A non-finite gradient anywhere flows into every node below it, so it reaches a leaf:
+    checking the leaves is enough to know, and the walk below finds where it began.
+    """
+    if all(_finite(g) for n, g in grads.items() if not n.parents):
+        return
+    for node in reversed(order):  # the first node with a finite grad but a bad parent grad
+        if node.parents and _finite(grads[node]):
+            bad = [p for p in node.parents if p in grads and not _finite(grads[p])]
+            if bad:
+                raise OverflowError(f"backward: {node.op.name} at {node!r} passed back a "
+                                    f"gradient of {grads[bad[0]]} (a local derivative or a "
+                                    "product overflowed)")
+    raise OverflowError("backward: a gradient overflowed a float")
+
+
+def backward(root: Node, seed: Any = 1.0) -> None:
+    """Set ``.grad`` of every node to ∂root/∂node by the chain rule, or change nothing.
+
+    Gradient semantics: leaves (nodes with no parents: inputs and parameters)
     *accumulate*, so several ``backward()`` calls add up, as in the batch gradient
-    Σ_i ∂R_i/∂θ; call ``zero_grad`` (or set ``.grad = 0.0``) to reset them. Interior
-    nodes get fresh gradients on every call, so after ``R.backward()`` an output
-    pre-activation's ``.grad`` is the lecture's δ_k.
+    Σ_i ∂R_i/∂θ; reset them with ``zero_grad`` (or ``.grad = 0.0``). Interior nodes get
+    fresh gradients on every call, so after ``R.backward()`` an output pre-activation's
+    ``.grad`` is the lecture's δ_k.
 
     Args:
         root: The node to differentiate (usually a scalar loss).
-        create_graph: If True, gradients are Values with their own graph, so
-            they can be differentiated again (second derivatives).
+        seed: As in :func:`gradients`.
+
+    Raises:
+        As :func:`gradients`; then no ``.grad`` has changed.
     """
-    if create_graph and not value._recording:
-        raise RuntimeError("backward(create_graph=True) inside no_grad() cannot record the "
-                           "gradients' graph")
-    order = topological_order(root)
-    for node in order:
-        if node.parents:
-            node.grad = 0.0
-    if create_graph:
-        root.grad = root.grad + Value(1.0) if not root.parents else Value(1.0)
-        for node in reversed(order):
-            if node.parents:
-                partials = node.op.partials(node.parents, node)
-                for parent, d in zip(node.parents, partials, strict=False):
-                    parent.grad = parent.grad + node.grad * d
-        return
-    root.grad = root.grad + 1.0 if not root.parents else 1.0
-    with no_grad():  # a Value grad left by an earlier create_graph pass must not grow a graph
-        for node in reversed(order):
-            parents = node.parents
-            if parents:  # every op has one or two operands
-                g, a = node.grad, parents[0]
-                if len(parents) == 1:
-                    a.grad += g * node.op.partials((a.data,), node.data)[0]
-                    continue
-                b = parents[1]
-                partials = node.op.partials((a.data, b.data), node.data)
-                a.grad += g * partials[0]
-                if len(partials) == 2:  # powc: the constant exponent gets none
-                    b.grad += g * partials[1]
-    _check_finite(order)
-
-
-def _check_finite(order: list[Value]) -> None:
-    """Raise if a gradient overflowed to inf or nan, naming the op where it happened."""
-
-    def finite(n: Value) -> bool:  # a grad may be a Value left by a create_graph pass
-        return math.isfinite(n.grad.data if isinstance(n.grad, Value) else n.grad)
-
-    if all(finite(n) for n in order if not n.parents):
-        return  # an inf or nan anywhere reaches some leaf
-    for node in reversed(order):  # the first node with a finite grad but a bad parent grad
-        bad = [p for p in node.parents if not finite(p)]
-        if bad and finite(node):
-            raise OverflowError(f"backward: {node.op.name} at {node!r} passed back a gradient "
-                                f"of {bad[0].grad} (a local derivative or a product overflowed)")
-    raise OverflowError("backward: a gradient overflowed a float")
+    grads = gradients(root, seed)
+    # Numbers added to a Value grad left by an earlier create_graph pass grow no graph;
+    # with create_graph the sums are part of the gradients' graph.
+    with no_grad() if type(seed) is float else nullcontext():
+        leaves = [(n, n.grad + g) for n, g in grads.items() if not n.parents]
+    for leaf, g in leaves:
+        if not _finite(g):
+            raise OverflowError(f"backward: the accumulated gradient of {leaf!r} would "
+                                f"overflow to {g} (reset it with .grad = 0.0)")
+    for node, g in grads.items():
+        node.grad = g
+    for leaf, g in leaves:
+        leaf.grad = g

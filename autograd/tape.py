@@ -35,69 +35,21 @@ What a tape can and cannot replay:
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from autograd.graph import topological_order
+from autograd.graph import chain_rule_step, topological_order
+from autograd.mode import TraceError, tracing
 from autograd.ops import Op
 from autograd.value import Constant, Value, apply
 
+__all__ = ["Tape", "TraceError", "trace"]
+
 Array = NDArray[np.float64]
-Slot = Any  # a float (constant, parameter, or a node that depends on neither) or a _Column
-
-
-class TraceError(ValueError):
-    """``fn`` cannot be traced faithfully (data-dependent control flow, a missing parameter)."""
-
-
-class _Column(np.ndarray):
-    """N values of one node, with the methods a Value has (``exp``, ``log``, ``sigmoid``, ...).
-
-    The derivative table calls ``x.sigmoid()`` or ``x.log()`` on inputs that are not floats
-    (see ``ops._call``); giving arrays the same methods lets the very same partials run on
-    a batch. Each method is evaluated the way the float forward is (same branches).
-    """
-
-    def exp(self) -> Array:
-        """e^x."""
-        return np.exp(self)
-
-    def log(self) -> Array:
-        """ln x."""
-        return np.log(self)
-
-    def tanh(self) -> Array:
-        """tanh x."""
-        return np.tanh(self)
-
-    def sigmoid(self) -> Array:
-        """1 / (1 + e^-x) for x ≥ 0, e^x / (1 + e^x) below: no overflow, like the float op."""
-        e = np.exp(-np.abs(self))
-        out = e / (1.0 + e)
-        return np.divide(1.0, 1.0 + e, out=out, where=self >= 0.0)
-
-    def relu(self) -> Array:
-        """max(x, 0)."""
-        return np.maximum(self, 0.0)
-
-    def softplus(self) -> Array:
-        """max(x, 0) + log1p(e^-|x|)."""
-        return np.maximum(self, 0.0) + np.log1p(np.exp(-np.abs(self)))
-
-
-FORWARD: dict[str, Callable[..., Array]] = {
-    "add": operator.add, "sub": operator.sub, "mul": operator.mul,
-    "truediv": operator.truediv, "neg": operator.neg, "powc": operator.pow,
-    "pow": operator.pow, "abs": operator.abs, "exp": _Column.exp, "log": _Column.log,
-    "tanh": _Column.tanh, "sigmoid": _Column.sigmoid, "relu": _Column.relu,
-    "softplus": _Column.softplus,
-}
-"""The array counterpart of each op's float ``forward`` (a test keeps it in step with OPS)."""
+Slot = Any  # a float (constant, parameter, or a node that depends on neither) or an array
 
 
 def _is_column(x: Slot) -> bool:
@@ -129,6 +81,9 @@ class Tape:
             if not isinstance(p, Value) or p.parents:
                 raise TraceError(f"trace: params must be leaf Values (parameters), got {p!r}: "
                                  "a computed Value gets no gradient of its own")
+        if len({id(p) for p in params}) != len(params):
+            raise TraceError("trace: params lists the same Value more than once; its gradient "
+                             "would be counted twice")
         self.nodes = topological_order(root)
         self.params = list(params)
         self.n_inputs = len(input_leaves)
@@ -167,7 +122,7 @@ class Tape:
         vals: list[Slot] = [node.data for node in self.nodes]
         for k, j in enumerate(self._inputs):
             if j is not None:
-                vals[j] = np.ascontiguousarray(batch[:, k]).view(_Column)
+                vals[j] = np.ascontiguousarray(batch[:, k])
         for k, j in enumerate(self._params):
             if j is not None:
                 vals[j] = self.params[k].data
@@ -182,10 +137,12 @@ class Tape:
     @staticmethod
     def _forward(op: Op, xs: list[Slot]) -> Slot:
         """One node on the batch; domain errors as the scalar engine raises them."""
-        out = FORWARD[op.name](*xs)
+        out = op.array_forward(*xs)
         bad = None if np.isfinite(out).all() else ~np.isfinite(out)
-        if op.name == "pow" and not np.all(xs[0] > 0.0):  # a^b can be finite for a ≤ 0
-            bad = np.broadcast_to(~(np.asarray(xs[0]) > 0.0), np.shape(out))
+        if op.name in ("pow", "rpow") and not np.all(xs[0] > 0.0):  # a^b can be finite, a ≤ 0
+            base, power = (np.broadcast_to(x, np.shape(out)) for x in xs)
+            bad = (base < 0.0) | ((base == 0.0) & (power <= 0.0))
+            bad = bad if bad.any() else None
         if bad is not None:
             i = int(np.argmax(bad))
             try:
@@ -272,15 +229,16 @@ class Tape:
                     continue
                 parents = self._parents[i]
                 xs = [vals[j] for j in parents]
-                partials = op.partials(xs, vals[i])
+                step = chain_rule_step(op, xs, vals[i], g)
                 if checked:
-                    self._check_partials(op, xs, vals[i], partials)
-                for j, d in zip(parents, partials, strict=False):  # powc: no partial for c
-                    if self.nodes[j].op is None:
-                        sums[j] += np.dot(g, d) if _is_column(d) else d * np.sum(g)
+                    self._check_partials(op, xs, vals[i], [f[0] for f in step if f])
+                for j, flow in zip(parents, step, strict=True):
+                    if flow is None:  # a constant exponent: no gradient
                         continue
-                    gd = g if type(d) is float and d == 1.0 else g * d  # add: no copy
-                    grads[j] = gd if grads[j] is None else grads[j] + gd
+                    if self.nodes[j].op is None:  # a leaf: only the batch sum is needed
+                        sums[j] += np.sum(flow[1])
+                    else:
+                        grads[j] = flow[1] if grads[j] is None else grads[j] + flow[1]
         return sums
 
     @staticmethod
@@ -295,28 +253,6 @@ class Tape:
                     raise OverflowError(f"{op.name}: a local derivative overflows a float")
                 except (ArithmeticError, ValueError) as err:
                     _raise_for(err, i)
-
-
-@contextmanager
-def _no_data_peeking() -> Iterator[None]:
-    """Make comparisons of Values raise while ``fn`` is traced (float() and bool() always do)."""
-
-    def refuse(what: str) -> Callable[..., Any]:
-        def method(self: Value, *args: Any) -> Any:
-            raise TraceError(f"trace: fn used {what} of a Value ({self!r}); the branch taken "
-                             "would be frozen into the tape. Use an op (relu, abs, ...) "
-                             "that replays element-wise instead")
-        return method
-
-    names = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
-    saved = {name: Value.__dict__[name] for name in names}
-    try:
-        for name, what in names.items():
-            setattr(Value, name, refuse(what))
-        yield
-    finally:
-        for name, method in saved.items():
-            setattr(Value, name, method)
 
 
 def trace(fn: Callable[..., Value], inputs: Sequence[float], params: Sequence[Value]) -> Tape:
@@ -338,7 +274,7 @@ def trace(fn: Callable[..., Value], inputs: Sequence[float], params: Sequence[Va
         TypeError: ``fn`` does not return a Value.
     """
     leaves = [Value(x, label=f"input {k}") for k, x in enumerate(inputs)]
-    with _no_data_peeking():
+    with tracing():
         root = fn(*leaves)
     if not isinstance(root, Value):
         raise TypeError(f"fn must return a Value, got {type(root).__name__}")

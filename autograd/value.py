@@ -11,24 +11,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
+from autograd import graph
+from autograd.mode import RECORDING, TRACING, TraceError, no_grad
 from autograd.ops import OPS, Op
 
-_recording = True  # False inside `no_grad()`: new nodes record no parents
-
-
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Within this block, operations compute values but record no graph."""
-    global _recording
-    saved, _recording = _recording, False
-    try:
-        yield
-    finally:
-        _recording = saved
+__all__ = ["Constant", "Value", "apply", "backward", "no_grad"]
 
 
 def _as_float(x: Any) -> float:
@@ -81,10 +70,16 @@ class Value:
                         "v.data")
 
     def backward(self, create_graph: bool = False) -> None:
-        """Back-propagate from this node; see :func:`autograd.graph.backward`."""
-        from autograd.graph import backward
-
+        """Back-propagate from this node; see :func:`backward`."""
         backward(self, create_graph=create_graph)
+
+    def item(self) -> float:
+        """The number this Value holds (its ``data``), as a float."""
+        return self.data
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this node's graph."""
+        return Value(self.data, label=self.label)
 
     # Binary operators: the other operand may be a Value or a real number.
     def __add__(self, o: Any) -> Value: return apply(ADD, self, o)
@@ -96,23 +91,26 @@ class Value:
     def __truediv__(self, o: Any) -> Value: return apply(DIV, self, o)
     def __rtruediv__(self, o: Any) -> Value: return apply(DIV, o, self)
     def __pow__(self, o: Any) -> Value: return apply(POW if isinstance(o, Value) else POWC, self, o)
-    def __rpow__(self, o: Any) -> Value: return apply(POW, o, self)
+    def __rpow__(self, o: Any) -> Value: return apply(RPOW, o, self)
 
     # Unary operations.
     def __neg__(self) -> Value: return apply(NEG, self)
     def __abs__(self) -> Value: return apply(ABS, self)
     def exp(self) -> Value: return apply(EXP, self)
     def log(self) -> Value: return apply(LOG, self)
+    def sqrt(self) -> Value: return apply(SQRT, self)
+    def sin(self) -> Value: return apply(SIN, self)
+    def cos(self) -> Value: return apply(COS, self)
     def tanh(self) -> Value: return apply(TANH, self)
     def sigmoid(self) -> Value: return apply(SIGMOID, self)
     def relu(self) -> Value: return apply(RELU, self)
     def softplus(self) -> Value: return apply(SOFTPLUS, self)
 
     # Comparisons look at the data and return bool; == stays identity (nodes hash by id).
-    def __lt__(self, o: Any) -> bool: return self.data < _data(o)
-    def __le__(self, o: Any) -> bool: return self.data <= _data(o)
-    def __gt__(self, o: Any) -> bool: return self.data > _data(o)
-    def __ge__(self, o: Any) -> bool: return self.data >= _data(o)
+    def __lt__(self, o: Any) -> bool: return _data(self, "<") < _data(o)
+    def __le__(self, o: Any) -> bool: return _data(self, "<=") <= _data(o)
+    def __gt__(self, o: Any) -> bool: return _data(self, ">") > _data(o)
+    def __ge__(self, o: Any) -> bool: return _data(self, ">=") >= _data(o)
 
 
 class Constant(Value):
@@ -122,12 +120,39 @@ class Constant(Value):
 
 
 ADD, SUB, MUL, DIV, NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["truediv"], OPS["neg"]
-POW, POWC, EXP, LOG, TANH = OPS["pow"], OPS["powc"], OPS["exp"], OPS["log"], OPS["tanh"]
-SIGMOID, RELU, SOFTPLUS, ABS = OPS["sigmoid"], OPS["relu"], OPS["softplus"], OPS["abs"]
+POW, POWC, RPOW, EXP, LOG = OPS["pow"], OPS["powc"], OPS["rpow"], OPS["exp"], OPS["log"]
+SQRT, SIN, COS, TANH, SIGMOID = OPS["sqrt"], OPS["sin"], OPS["cos"], OPS["tanh"], OPS["sigmoid"]
+RELU, SOFTPLUS, ABS = OPS["relu"], OPS["softplus"], OPS["abs"]
 
 
-def _data(x: Any) -> float:
-    return x.data if isinstance(x, Value) else _as_float(x)
+def _data(x: Any, comparison: str = "") -> float:
+    """The number in x (a Value or a real number), for a comparison.
+
+    While :func:`autograd.trace` runs (in this thread), comparing a Value raises
+    :class:`~autograd.mode.TraceError`: the branch taken would be frozen into the tape.
+    """
+    if not isinstance(x, Value):
+        return _as_float(x)
+    if comparison and TRACING.get():
+        raise TraceError(f"trace: fn used {comparison} on a Value ({x!r}); the branch taken "
+                         "would be frozen into the tape. Use an op that replays element-wise "
+                         "(relu, abs, ...) instead")
+    return x.data
+
+
+def backward(root: Value, create_graph: bool = False) -> None:
+    """Set ``.grad`` of every node to ∂root/∂node; see :func:`autograd.graph.backward`.
+
+    Leaves accumulate, interior nodes get fresh gradients. With ``create_graph=True`` every
+    gradient is a Value with its own graph, which can be differentiated again. A backward
+    pass that raises changes no ``.grad`` anywhere.
+
+    Raises:
+        ZeroDivisionError, ValueError, OverflowError: A local derivative is infinite or
+            undefined, or a gradient overflows (the message names the op).
+        RuntimeError: ``create_graph=True`` inside ``no_grad()``.
+    """
+    graph.backward(root, Value(1.0) if create_graph else 1.0)
 
 
 def apply(op: Op, *args: Any) -> Value:
@@ -159,5 +184,5 @@ def apply(op: Op, *args: Any) -> Value:
         raise OverflowError(f"{op.name}: the result of {op.name}({shown}) overflows a float")
     out = Value.__new__(Value)
     out.data, out.grad, out.label = data, 0.0, ""
-    out.parents, out.op = (parents, op) if _recording else ((), None)
+    out.parents, out.op = (parents, op) if RECORDING.get() else ((), None)
     return out

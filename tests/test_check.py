@@ -115,3 +115,24 @@ def test_gradcheck_of_a_function_that_calls_backward_itself() -> None:
 
     rows = gradcheck(slope, [Value(2.0, label="x")])  # checks d(3x²)/dx = 6x = 12
     assert rows[0].analytic == pytest.approx(12.0, rel=1e-14) and rows[0].ok
+
+
+def test_gradcheck_restores_grads_when_f_fails_at_a_probe() -> None:
+    w = Value(2.0)
+    w.grad = 0.25
+
+    def f(x: Value) -> Value:
+        (w * w).backward()  # f changes w.grad as a side effect
+        return (x * w).log()
+
+    with pytest.raises(ValueError, match="probe"):
+        gradcheck(f, [1e-9], eps=1.0)  # the probe x - h is below 0: log's domain error
+    assert w.grad == 4.25  # what f's first call left, not the probes' extra passes
+
+
+def test_gradcheck_report_prints_as_a_table_and_shows_in_notebooks() -> None:
+    rows = gradcheck(lambda a, b: a * b, [Value(2.0, label="a"), 3.0])
+    assert repr(rows).startswith("<GradcheckReport: 2 inputs, all ok")
+    lines = str(rows).splitlines()
+    assert lines[0].split()[:3] == ["input", "analytic", "numeric"] and len(lines) == 3
+    assert lines[1].split()[0] == "a" and "<table>" in rows._repr_html_()

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, no_grad, numerical_grad, topological_order
+from autograd import OPS, Value, no_grad, numerical_grad, topological_order
+from autograd.graph import chain_rule_step, gradients
 
 
 def test_issue_example_tanh_neuron() -> None:
@@ -170,3 +171,54 @@ def test_create_graph_inside_no_grad_is_refused() -> None:
     y = x * x
     with no_grad(), pytest.raises(RuntimeError, match="inside no_grad"):
         y.backward(create_graph=True)
+
+
+def _grads(nodes: list[Value]) -> list[object]:
+    return [n.grad for n in nodes]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_failing_backward_changes_no_grad_anywhere(create_graph: bool) -> None:
+    """The issue's example: the error used to come after a.grad had become 13."""
+    a, b = Value(10.0, label="a"), Value(0.0, label="b")
+    a.grad = b.grad = 10.0
+    loss = b**0.5 + a * 3.0
+    nodes = topological_order(loss)
+    for n in nodes:
+        if n.parents:
+            n.grad = 7.0  # stale interior grads from an earlier pass must survive too
+    before = _grads(nodes)
+    with pytest.raises(ZeroDivisionError, match="infinite at x = 0"):
+        loss.backward(create_graph=create_graph)
+    assert _grads(nodes) == before
+
+
+def test_an_overflowing_backward_stores_no_inf() -> None:
+    x = Value(1e-200, label="x")
+    y = 1 / x
+    with pytest.raises(OverflowError):
+        y.backward()
+    assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_an_accumulated_leaf_grad_that_would_overflow_is_refused() -> None:
+    x = Value(1.0)
+    x.grad = 1.7e308
+    with pytest.raises(OverflowError, match="accumulated gradient"):
+        (x * 1e308).backward()
+    assert x.grad == 1.7e308
+
+
+def test_gradients_compute_without_touching_any_node() -> None:
+    x = Value(3.0)
+    x.grad = 1.0
+    y = x * x
+    table = gradients(y)
+    assert table[x] == 6.0 and table[y] == 1.0
+    assert x.grad == 1.0 and y.grad == 0.0
+
+
+def test_chain_rule_step_gives_partial_and_contribution_or_none() -> None:
+    mul, powc = OPS["mul"], OPS["powc"]
+    assert chain_rule_step(mul, (2.0, 5.0), 10.0, 3.0) == [(5.0, 15.0), (2.0, 6.0)]
+    assert chain_rule_step(powc, (2.0, 3.0), 8.0, 0.5) == [(12.0, 6.0), None]

@@ -8,6 +8,7 @@ hypothesis inside each op's domain, and against central differences.
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, Value, gradcheck, numerical_grad
+from autograd import OPS, Op, Value, gradcheck, numerical_grad
 
 
 def sig(x: float) -> float:
@@ -58,6 +59,13 @@ SPECS: dict[str, Spec] = {
                 lambda a, b: [b * a ** (b - 1), a**b * math.log(a)],
                 lambda a, b: [[b * (b - 1) * a ** (b - 2), a ** (b - 1) * (1 + b * math.log(a))],
                               [a ** (b - 1) * (1 + b * math.log(a)), a**b * math.log(a) ** 2]]),
+    # a number base: 2 ** b (rpow); the base 0 is tested below
+    "rpow": Spec(lambda b: 2.0**b, [real(-3, 3)], lambda b: [2.0**b * math.log(2.0)],
+                 lambda b: [[2.0**b * math.log(2.0) ** 2]]),
+    "sqrt": Spec(lambda a: a.sqrt(), [POS], lambda a: [0.5 / math.sqrt(a)],
+                 lambda a: [[-0.25 * a**-1.5]]),
+    "sin": Spec(lambda a: a.sin(), [MID], lambda a: [math.cos(a)], lambda a: [[-math.sin(a)]]),
+    "cos": Spec(lambda a: a.cos(), [MID], lambda a: [-math.sin(a)], lambda a: [[-math.cos(a)]]),
     "exp": Spec(lambda a: a.exp(), [MID], lambda a: [math.exp(a)], lambda a: [[math.exp(a)]]),
     "log": Spec(lambda a: a.log(), [POS], lambda a: [1 / a], lambda a: [[-1 / a**2]]),
     "tanh": Spec(lambda a: a.tanh(), [MID], lambda a: [1 - math.tanh(a) ** 2],
@@ -108,6 +116,51 @@ def test_every_op_in_the_table_has_a_spec() -> None:
     assert set(SPECS) == set(OPS)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_each_spec_builds_its_own_op(name: str) -> None:
+    """The Value method or operator of each op makes a node of that op (one row, one method)."""
+    leaves = [Value(0.5) for _ in SPECS[name].domain]
+    node = SPECS[name].f(*leaves)
+    assert node.op is OPS[name]
+    assert len(node.parents) == OPS[name].arity
+
+
+@pytest.mark.parametrize("op", OPS.values(), ids=list(OPS))
+def test_a_called_op_is_a_value_method_or_builtin_of_that_name(op: Op) -> None:
+    """``call`` is what users write: ``x.exp()`` (or ``exp(x)`` on the command line), ``abs(x)``."""
+    if op.call is not None:
+        v = Value(0.5)
+        method = getattr(v, op.call, None)
+        node = method() if method is not None else getattr(builtins, op.call)(v)
+        assert node.op is op
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_array_forward_and_partials_agree_with_floats(name: str, data: st.DataObject) -> None:
+    """The tape's side of each row: the same function and partials on numpy arrays."""
+    np = pytest.importorskip("numpy")
+    rows = [data.draw(inputs_for(name)) for _ in range(4)]
+    leaves = [Value(x) for x in rows[0]]
+    op = SPECS[name].f(*leaves).op
+    full = [[r[j] for r in rows] for j in range(len(rows[0]))]
+    cols: list = [np.array(c) for c in full]
+    if op.arity == 2 and len(full) == 1:  # a number operand (powc's c, rpow's base): a float
+        c = next(p.data for p in SPECS[name].f(*leaves).parents if p not in leaves)
+        full, cols = ([[c] * 4, full[0]], [c, cols[0]]) if name == "rpow" else \
+            ([full[0], [c] * 4], [cols[0], c])
+    out = op.array_forward(*cols)
+    floats = [op.forward(*xs) for xs in zip(*full, strict=True)]
+    assert np.allclose(out, floats, rtol=1e-13, atol=0.0)
+    for k, d in enumerate(op.partials(cols, out)):
+        want = [op.partials(xs, f)[k] for xs, f in zip(zip(*full, strict=True), floats,
+                                                      strict=True)]
+        if d is None:
+            assert all(w is None for w in want)
+        else:
+            assert np.allclose(np.broadcast_to(d, (4,)), want, rtol=1e-13, atol=1e-300)
+
+
 def test_every_op_states_f_and_its_derivative() -> None:
     for op in OPS.values():
         assert op.doc.startswith("f = ") and ("'" in op.doc or "∂f/∂" in op.doc), op.name
@@ -119,7 +172,9 @@ def test_forward_matches_python(name: str, data: st.DataObject) -> None:
     xs = data.draw(inputs_for(name))
     expected = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
                 "truediv": lambda a, b: a / b, "neg": lambda a: -a, "powc": lambda a: a**2.5,
-                "pow": lambda a, b: a**b, "exp": math.exp, "log": math.log, "tanh": math.tanh,
+                "pow": lambda a, b: a**b, "rpow": lambda b: 2.0**b, "sqrt": math.sqrt,
+                "sin": math.sin, "cos": math.cos, "exp": math.exp, "log": math.log,
+                "tanh": math.tanh,
                 "sigmoid": sig, "relu": lambda a: max(a, 0.0),
                 "softplus": lambda a: math.log(1 + math.exp(a)), "abs": abs}[name](*xs)
     assert close(SPECS[name].f(*[Value(x) for x in xs]).data, expected, rel=1e-13)
@@ -240,3 +295,49 @@ def test_saturated_sigmoid_and_tanh_keep_relative_precision(x: float) -> None:
     v.tanh().backward()
     assert close(v.grad, 1 / math.cosh(x) ** 2 if abs(x) < 300 else 4 * math.exp(-2 * abs(x)),
                  rel=1e-13, tiny=0.0)
+
+
+def test_square_root_op_at_zero_and_below() -> None:
+    x = Value(0.0)
+    y = x.sqrt()
+    assert y.data == 0.0
+    with pytest.raises(ZeroDivisionError, match=r"sqrt: the derivative of sqrt\(x\) is infinite"):
+        y.backward()
+    assert x.grad == 0.0
+    with pytest.raises(ValueError, match=r"sqrt: sqrt\(-1\) is not real"):
+        Value(-1.0).sqrt()
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@given(b=real(0.01, 5))
+def test_zero_to_a_value_power_is_zero_with_derivative_zero(create_graph: bool, b: float) -> None:
+    y = Value(b)
+    z = 0 ** y
+    z.backward(create_graph=create_graph)
+    assert z.data == 0.0 and float(y.grad.data if create_graph else y.grad) == 0.0
+
+
+@pytest.mark.parametrize("base", [0, -2.0])
+def test_a_number_base_must_be_positive_or_zero_with_a_positive_exponent(base: float) -> None:
+    with pytest.raises(ValueError, match="pow: a Value exponent needs a positive base"):
+        base ** Value(-1.0 if base == 0 else 0.5)
+
+
+@pytest.mark.parametrize("c", [2.0**53, 2.0**53 + 2, 2.0**54, 2.0**60, -(2.0**53), -(2.0**54),
+                               2.0, 3.0])
+def test_huge_even_exponents_keep_the_sign_of_the_derivative(c: float) -> None:
+    """c - 1 rounds to an even number beyond 2^53: d(x^c)/dx at x = -1 is still -c."""
+    x = Value(-1.0)
+    (x**c).backward()
+    assert x.grad == c * (-1.0 if c % 2.0 == 0.0 else 1.0)
+    x = Value(1.0)
+    (x**c).backward()
+    assert x.grad == c
+
+
+@pytest.mark.parametrize("x", [1e308, -1e308, 400.0, 20.0, 0.3])
+def test_tanh_derivative_is_the_same_with_and_without_create_graph(x: float) -> None:
+    plain, graph = Value(x), Value(x)
+    plain.tanh().backward()
+    graph.tanh().backward(create_graph=True)
+    assert plain.grad == graph.grad.data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -10,8 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, Value, topological_order, trace
-from autograd.tape import FORWARD, TraceError
+from autograd import OPS, TraceError, Value, topological_order, trace
 from nn import backprop
 
 Fn = Callable[..., Value]
@@ -28,6 +28,10 @@ UNARY: dict[str, Callable[[Value], Value]] = {
     "neg": lambda v: -v,
     "powc": lambda v: (v * v + 0.5) ** 1.5,
     "powc_int": lambda v: v.tanh() ** 3,
+    "sqrt": lambda v: (v * v + 0.5).sqrt(),
+    "sin": lambda v: v.sin(),
+    "cos": lambda v: v.cos(),
+    "rpow": lambda v: 2.0 ** v.tanh(),
 }
 BINARY: dict[str, Callable[[Value, Value], Value]] = {
     "add": lambda a, b: a + b,
@@ -80,8 +84,11 @@ def assert_same(got: np.ndarray, want: np.ndarray) -> None:
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * scale)
 
 
-def test_every_op_has_an_array_forward() -> None:
-    assert set(FORWARD) == set(OPS)
+def test_the_random_programs_use_every_op() -> None:
+    """A guard: an op added to the table must get a builder here, so random graphs use it."""
+    used = {UNARY[name](Value(0.3)).op.name for name in UNARY}
+    used |= {BINARY[name](Value(0.3), Value(0.7)).op.name for name in BINARY}
+    assert used == set(OPS)
 
 
 @given(seed=st.integers(0, 10**6), n_ops=st.integers(3, 25), n=st.integers(1, 12))
@@ -195,7 +202,7 @@ def test_unused_parameter_and_input_free_output() -> None:
 
 
 def test_data_dependent_control_flow_is_refused() -> None:
-    with pytest.raises(TraceError, match="used > of a Value"):
+    with pytest.raises(TraceError, match="used > on a Value"):
         trace(lambda x: x * 2.0 if x > 0 else -x, inputs=[1.0], params=[])
     with pytest.raises(TypeError):  # float() of a Value is refused everywhere
         trace(lambda x: Value(float(x) ** 2), inputs=[1.0], params=[])
@@ -257,3 +264,37 @@ def test_params_must_be_leaf_values(bad: str | float) -> None:
     param = w if bad == "computed" else bad
     with pytest.raises(TraceError, match="params must be leaf Values"):
         trace(lambda x: w * x, inputs=[1.0], params=[param])  # type: ignore[list-item]
+
+
+def test_a_parameter_listed_twice_is_refused() -> None:
+    w = Value(2.0)
+    with pytest.raises(TraceError, match="more than once"):
+        trace(lambda x: w * x, inputs=[1.0], params=[w, w])
+
+
+def test_a_failing_batch_changes_no_gradient() -> None:
+    w = Value(2.0)
+    w.grad = 5.0
+    tape = trace(lambda x: (w * x).log(), inputs=[1.0], params=[w])
+    with pytest.raises(ValueError, match="example 1"):
+        tape.backward([[1.0], [-1.0]])
+    assert w.grad == 5.0
+
+
+def test_tracing_in_one_thread_leaves_comparisons_in_another_alone() -> None:
+    """The tracing mode is per thread: no class is patched while a trace runs."""
+    inside, release = threading.Event(), threading.Event()
+
+    def slow(x: Value) -> Value:
+        inside.set()
+        release.wait(10)
+        return x * 2.0
+
+    worker = threading.Thread(target=trace, args=(slow,), kwargs={"inputs": [1.0], "params": []})
+    worker.start()
+    assert inside.wait(10)
+    try:
+        assert Value(1.0) < 2.0  # the other thread is tracing: comparisons still work here
+    finally:
+        release.set()
+        worker.join(10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -167,3 +168,63 @@ def test_numbers_in_expressions_become_constant_leaves() -> None:
 def test_label_must_be_a_string() -> None:
     with pytest.raises(TypeError, match="label must be a str, got int"):
         Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+def test_item_and_detach() -> None:
+    x = Value(2.5, label="x")
+    y = x * x
+    assert y.item() == 6.25 and isinstance(y.item(), float)
+    d = y.detach()
+    assert d.data == 6.25 and d.parents == () and d.op is None and d is not y
+    (d * x).backward()
+    assert x.grad == 6.25  # the detached copy is a constant for x
+
+
+def test_no_grad_in_one_thread_never_stops_another_from_recording() -> None:
+    """The issue's race: recording is per thread, so the main thread never loses its graph."""
+    stop = threading.Event()
+
+    def other() -> None:
+        while not stop.is_set():
+            with no_grad():
+                Value(1.0) * 2.0
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    try:
+        for _ in range(20_000):
+            x = Value(3.0)
+            y = x * x + x
+            y.backward()
+            assert x.grad == 7.0
+    finally:
+        stop.set()
+        worker.join(10)
+
+
+def test_overlapping_no_grad_blocks_in_two_threads_restore_recording() -> None:
+    """A enters, B enters, A exits, B exits: recording is on again in both and here."""
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def a() -> None:
+        with no_grad():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+        seen["a"] = bool((Value(1.0) * 2.0).parents)
+
+    def b() -> None:
+        a_in.wait(10)
+        with no_grad():
+            b_in.set()
+            a_out.wait(10)
+        seen["b"] = bool((Value(1.0) * 2.0).parents)
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"a": True, "b": True}
+    assert (Value(1.0) * 2.0).parents  # and in the main thread

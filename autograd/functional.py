@@ -1,0 +1,128 @@
+"""Derivatives of functions of floats: ``grad``, ``value_and_grad`` and ``hessian``.
+
+The names and the ``argnums`` convention follow HIPS autograd and JAX. ``f`` takes floats
+and is written with Value operations (``x * x + x.sin()``); the functions returned here call
+it with every number argument made a fresh Value leaf (other arguments are passed as given)
+and return plain floats. They never touch any ``.grad``: the gradients
+come from :func:`autograd.graph.gradients`, which computes without committing, so a model's
+parameters that ``f`` closes over are left exactly as they were.
+
+>>> from autograd import grad, hessian
+>>> grad(lambda x, y: x * y + x.sin())(0.0, 2.0)
+3.0
+>>> hessian(lambda x, y: x * x * y)(1.0, 3.0)
+[[6.0, 2.0], [2.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+from autograd.graph import gradients
+from autograd.value import Value
+
+__all__ = ["grad", "hessian", "value_and_grad"]
+
+Argnums = int | tuple[int, ...]
+
+
+def _positions(argnums: Argnums, n: int) -> tuple[int, ...]:
+    """The argument positions to differentiate, checked against the call's n arguments."""
+    if n == 0:
+        raise TypeError("the function needs at least one argument to differentiate")
+    many = argnums if isinstance(argnums, tuple) else (argnums,)
+    for k in many:
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+        if not -n <= k < n:
+            raise ValueError(f"argnums {k} is out of range for a call with {n} arguments")
+    positions = tuple(k % n for k in many)
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"argnums repeats an argument: {argnums!r}")
+    return positions
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], positions: tuple[int, ...]
+              ) -> tuple[Value, list[Value]]:
+    """Call f with every number argument as a Value leaf; return the leaves at ``positions``.
+
+    Numbers not differentiated are Values too (so f may call ``y.exp()`` on any of them);
+    other arguments (data, options) are passed as given.
+    """
+    call = [Value(a, label=f"x{k}") if k in positions or _is_number(a) else a
+            for k, a in enumerate(args)]
+    leaves = [call[k] for k in positions]
+    out = f(*call)
+    if not isinstance(out, Value):
+        raise TypeError(f"the function must return a Value (build it with Value operations), "
+                        f"got {type(out).__name__}")
+    return out, leaves
+
+
+def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0
+                   ) -> Callable[..., tuple[float, Any]]:
+    """A function returning ``(f(*args), ∂f/∂args[argnums])``.
+
+    Args:
+        f: A function of floats, written with Value operations, returning a scalar Value.
+        argnums: Which argument to differentiate (an int), or several (a tuple).
+
+    Returns:
+        A function of the same arguments returning the value and the gradient: a float for
+        an int ``argnums``, a tuple of floats for a tuple.
+
+    Raises (when the returned function is called):
+        TypeError: ``f`` does not return a Value, or ``argnums`` is not an int or tuple.
+        ValueError: ``argnums`` is out of range or repeats an argument.
+        ZeroDivisionError, ValueError, OverflowError: From the engine (domain, overflow).
+    """
+    def value_and_derivative(*args: Any) -> tuple[float, Any]:
+        positions = _positions(argnums, len(args))
+        out, leaves = _evaluate(f, args, positions)
+        table = gradients(out)
+        found = tuple(float(table.get(leaf, 0.0)) for leaf in leaves)
+        return out.data, found if isinstance(argnums, tuple) else found[0]
+
+    return value_and_derivative
+
+
+def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """A function returning ∂f/∂args[argnums]; see :func:`value_and_grad`."""
+    value_and_derivative = value_and_grad(f, argnums)
+
+    def derivative(*args: Any) -> Any:
+        return value_and_derivative(*args)[1]
+
+    return derivative
+
+
+def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
+    """A function returning the matrix of second derivatives ∂²f/∂x_i∂x_j, as nested lists.
+
+    Every argument is differentiated. The first derivatives are computed as Values with their
+    own graph (``create_graph``), then each is differentiated again with the same table.
+
+    Args:
+        f: A function of floats, written with Value operations, returning a scalar Value.
+
+    Returns:
+        A function of the same arguments returning an n × n nested list of floats.
+    """
+    def second_derivatives(*args: Any) -> list[list[float]]:
+        positions = tuple(range(len(args)))
+        out, leaves = _evaluate(f, args, positions)
+        first = gradients(out, Value(1.0))
+        rows = []
+        for leaf in leaves:
+            g = first.get(leaf)
+            table = gradients(g) if isinstance(g, Value) else {}
+            rows.append([float(table.get(other, 0.0)) for other in leaves])
+        return rows
+
+    return second_derivatives

@@ -1,0 +1,44 @@
+"""The engine's modes, context-local: whether operations record a graph, and whether a trace runs.
+
+Each mode is a :class:`contextvars.ContextVar`, so it belongs to one thread (and to one
+asyncio task): a ``no_grad()`` block in one thread never stops another thread from
+recording, and blocks that overlap across threads cannot leave a mode switched for good.
+This module is the only owner of the modes; the rest of the engine asks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+RECORDING: ContextVar[bool] = ContextVar("deltagrad_recording", default=True)
+"""True while new nodes record their parents (the default); False inside :func:`no_grad`."""
+
+TRACING: ContextVar[bool] = ContextVar("deltagrad_tracing", default=False)
+"""True while :func:`autograd.trace` runs the traced function."""
+
+
+class TraceError(ValueError):
+    """A traced function cannot be replayed faithfully (it compared a Value, or left a
+    parameter out of ``params``)."""
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block (in this thread), operations compute values but record no graph."""
+    token = RECORDING.set(False)
+    try:
+        yield
+    finally:
+        RECORDING.reset(token)
+
+
+@contextmanager
+def tracing() -> Iterator[None]:
+    """Within this block (in this thread), comparing a Value raises :class:`TraceError`."""
+    token = TRACING.set(True)
+    try:
+        yield
+    finally:
+        TRACING.reset(token)
