@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -12,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from autograd.__main__ import main
+from autograd.expr import FUNCTIONS
+from autograd.ops import OPS
+from autograd.value import Value, apply
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -35,7 +40,7 @@ def test_prints_the_gradient_table_and_writes_files(tmp_path: Path,
     assert lines[5:] == [f"wrote {svg}", f"wrote {page}"]
     ET.parse(svg)  # well-formed XML
     html = page.read_text(encoding="utf-8")
-    assert "<svg" in html and html.count('"text": ') == 6  # start + one step per input edge
+    assert "\\u003csvg" in html and html.count('"text": ') == 6  # start + one step per input edge
     assert r"\u2202f/\u2202w += \u2202f/\u2202n2 \u00b7 \u2202n2/\u2202w" in html
 
 
@@ -79,7 +84,10 @@ def test_gradient_of_a_shared_input(capsys: pytest.CaptureFixture[str]) -> None:
     ("1j * x", "only numbers are allowed", "^^"),
     ("x * y", "unknown name 'y': give its value with --at y=...", "    ^"),
     ("x + exp", "exp is a function: call it", "    ^^^"),
-    ("sin(x)", "only calls to the functions exp, log, tanh", "^^^"),
+    ("erf(x)", f"only calls to the functions {', '.join(FUNCTIONS)} are allowed", "^^^"),
+    ("x ^ 2", "only the operators + - * / ** are allowed; for a power write **", "^^^^^"),
+    ("1e-400 * x", "this number is too small for a float (it would become 0)", "^^^^^^"),
+    ("1e-310 * x", "this number is subnormal", "^^^^^^"),
     ("exp(x, x)", "exp takes exactly one argument", "^^^^^^^^^"),
     ("exp(x=x)", "exp takes exactly one argument", "^"),
     ("x +", "not a valid expression", "   ^"),
@@ -104,6 +112,9 @@ def test_refused_expressions_point_at_the_problem(expression: str, message: str,
     ("x=1,exp=2", "'exp' is a function name"),
     ("x=1,q=2", "--at gives q, which the expression does not use"),
     ("os.x=1", "expected name=number"),
+    ("x=1e-400", "x='1e-400' is too small for a float (it would become 0)"),
+    ("x=-1e-310", "x='-1e-310' is subnormal"),
+    ("x=1e999", "not a finite number"),
 ])
 def test_bad_at(at: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "graph", "x*2", "--at", at)
@@ -212,3 +223,151 @@ def test_the_pointer_counts_characters_not_bytes(capsys: pytest.CaptureFixture[s
     status, _, err = run(capsys, "graph", "α*β*zz", "--at", "α=1,β=2")
     assert status == 2
     assert err.splitlines()[-2:] == ["  α*β*zz", "      ^^"]
+
+
+def test_the_functions_are_the_ops_users_call(capsys: pytest.CaptureFixture[str]) -> None:
+    calls = [op for op in OPS.values() if op.call is not None]
+    assert list(FUNCTIONS) == [op.call for op in calls]
+    assert {"exp", "log", "sin", "cos", "sqrt", "tanh", "abs"} <= set(FUNCTIONS)
+    for op in calls:
+        status, out, err = run(capsys, "graph", f"{op.call}(x)", "--at", "x=0.5")
+        assert (status, err) == (0, "")
+        y = apply(op, Value(0.5))
+        assert out.splitlines()[0] == f"f = {op.call}(x) = {y.data:.6g}"
+
+
+def test_at_may_be_repeated_but_a_name_only_once(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "graph", "x*y", "--at", "x=2", "--at", "y=3")
+    assert status == 0 and out.splitlines()[0] == "f = x*y = 6"
+    status, out, err = run(capsys, "graph", "x*2", "--at", "x=2", "--at", "x=3")
+    assert (status, out) == (2, "") and "'x' is given twice" in err
+
+
+def test_a_typographic_minus_is_a_minus(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "graph", "x − 1", "--at", "x=−3")
+    assert (status, err) == (0, "")
+    assert out.splitlines()[0] == "f = x − 1 = -4"
+    assert out.splitlines()[2].split() == ["x", "-3", "1"]
+
+
+@pytest.mark.parametrize("argv", [["graph", "-x*x", "--at", "x=2"],
+                                  ["graph", "--at", "x=2", "-x*x"]])
+def test_a_leading_minus_gets_a_hint(argv: list[str],
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 2
+    assert 'put -- before it, last: graph --at x=2 -- "-x*x"' in capsys.readouterr().err
+
+
+def test_the_same_file_for_both_outputs_is_refused(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "same.svg"
+    link = tmp_path / "link.svg"
+    link.symlink_to(target)
+    for other in (target, link):
+        status, out, err = run(capsys, "graph", "x*2", "--at", "x=1", "-o", str(target),
+                               "--html", str(other))
+        assert (status, out) == (2, "")
+        assert "-o and --html name the same file" in err
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(("option", "message", "status"), [
+    ("-o", "error: -o: the file name is empty", 2),
+    ("--html", "error: --html: the file name is empty", 2),
+])
+def test_empty_output_names_are_refused(option: str, message: str, status: int,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "graph", "x*2", "--at", "x=1", option, "") == (status, "", message + "\n")
+
+
+def test_an_output_folder_is_refused_before_anything_is_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    svg = tmp_path / "g.svg"
+    status, out, err = run(capsys, "graph", "x*2", "--at", "x=1", "-o", str(svg),
+                           "--html", str(tmp_path))
+    assert (status, out) == (1, "")
+    assert "--html: cannot write" in err and "it is a folder" in err
+    assert not svg.exists()
+
+
+def _long_sum(terms: int) -> tuple[str, str]:
+    return ("+".join(f"x{i}" for i in range(terms)),
+            ",".join(f"x{i}=1" for i in range(terms)))
+
+
+def test_every_output_is_checked_before_any_is_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expression, at = _long_sum(250)  # 499 nodes: drawable, too large for the step page
+    svg, page = tmp_path / "g.svg", tmp_path / "steps.html"
+    status, _, err = run(capsys, "graph", expression, "--at", at, "-o", str(svg),
+                         "--html", str(page))
+    assert status == 2
+    assert "the graph has 499 nodes, more than max_nodes=200" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("renderer", ["graphviz-pure", "dot"])
+def test_a_250_term_sum_ends_quickly_with_a_clear_message(
+        renderer: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expression, at = _long_sum(250)
+    svg = tmp_path / "g.svg"
+    status, out, err = run(capsys, "graph", expression, "--at", at, "-o", str(svg),
+                           "--renderer", renderer)
+    assert out.splitlines()[0].endswith("= 250")  # the gradients are printed first
+    if renderer == "dot" and shutil.which("dot") is None:  # asked for, but not installed
+        assert status == 1 and "the renderer 'dot' is not found" in err
+        return
+    if renderer == "dot":  # dot lays it out
+        assert status == 0 and ET.parse(svg).getroot().tag.endswith("svg")
+        return
+    assert status == 1 and not svg.exists()
+    assert err.count("\n") == 1  # one line, no traceback
+    assert err.startswith("error: the graph has ") and "too many for graphviz-pure" in err
+    assert "install Graphviz's `dot`" in err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")
+def test_a_character_device_stays_a_device(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    status, out, _ = run(capsys, "graph", "x*2", "--at", "x=1", "-o", str(null),
+                         "--html", str(null.with_name("null2")))
+    assert status == 0 and f"wrote {null}" in out
+    assert stat.S_ISCHR(null.stat().st_mode) and null.stat().st_rdev == os.makedev(1, 3)
+
+
+def _cli(*argv: str, env: dict[str, str] | None = None,
+         cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "autograd", *argv], capture_output=True,
+                          env=env, cwd=cwd, timeout=120, check=False)
+
+
+def test_dev_stdout_through_a_pipe_gets_only_the_picture() -> None:
+    done = _cli("graph", "x*2", "--at", "x=1", "-o", "/dev/stdout")
+    assert done.returncode == 0, done.stderr
+    assert ET.fromstring(done.stdout).tag.endswith("svg")  # nothing but the SVG document
+    assert done.stderr.decode().splitlines()[0] == "f = x*2 = 2"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_any_stdout_encoding_works(encoding: str, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    done = _cli("graph", "α*x", "--at", "x=2,α=3", "-o", "g.svg", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode(encoding).splitlines()
+    assert lines[0] == r"f = \u03b1*x = 6"
+    assert lines[1].split() == ["input", "value", "df/dinput"]
+    assert lines[-1] == "wrote g.svg"
+    assert ET.parse(tmp_path / "g.svg").getroot().tag.endswith("svg")
+
+
+def test_a_renderer_failure_is_one_line_and_exit_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "graph", "x*2", "--at", "x=1", "-o", str(tmp_path / "g.xyz"),
+                         "--renderer", "graphviz-pure")
+    assert status == 1 and list(tmp_path.iterdir()) == []
+    assert err.startswith('error: graphviz-pure failed (exit 1): Format: "xyz" not recognized')
+    assert err.count("\n") == 1
