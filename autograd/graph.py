@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from contextlib import nullcontext
-from typing import Any, Protocol
+from typing import Any, Protocol, Self, TypeVar
 
 from autograd.mode import RECORDING, no_grad
 from autograd.ops import Op
@@ -24,19 +24,28 @@ from autograd.ops import Op
 class Node(Protocol):
     """What the graph code needs of a node (``autograd.Value`` is one)."""
 
-    data: float
     grad: Any
-    parents: tuple[Node, ...]
-    op: Op | None
+
+    @property
+    def data(self) -> float: ...
+
+    @property
+    def parents(self) -> tuple[Self, ...]: ...
+
+    @property
+    def op(self) -> Any: ...  # the Op that made the node; None for a leaf
 
 
-def topological_order(root: Node) -> list[Node]:
+N = TypeVar("N", bound=Node)
+
+
+def topological_order(root: N) -> list[N]:
     """Every node ``root`` depends on, each after all of its parents; ``root`` is last.
 
     The order is deterministic: parents are visited in the order they were given
     (a depth-first walk; ``stack`` holds the current path, so no per-node tuples).
     """
-    order: list[Node] = []
+    order: list[N] = []
     seen = {root}
     stack = [root]
     while stack:
@@ -66,7 +75,7 @@ def chain_rule_step(op: Op, xs: Any, out: Any, g: Any) -> list[tuple[Any, Any] |
     return [None if d is None else (d, g * d) for d in op.partials(xs, out)]
 
 
-def gradients(root: Node, seed: Any = 1.0) -> dict[Node, Any]:
+def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
     """∂root/∂node for every node ``root`` depends on, without changing any node.
 
     Args:
@@ -84,7 +93,7 @@ def gradients(root: Node, seed: Any = 1.0) -> dict[Node, Any]:
             message names the op where it happened).
     """
     order = topological_order(root)
-    grads: dict[Node, Any] = {root: seed}
+    grads: dict[N, Any] = {root: seed}
     get = grads.get
     if type(seed) is float:  # the fast path: the same rule from the same row, on floats
         for node in reversed(order):
@@ -120,7 +129,7 @@ def _finite(g: Any) -> bool:
     return math.isfinite(g if type(g) is float else g.data)
 
 
-def _check_finite(order: list[Node], grads: dict[Node, Any]) -> None:
+def _check_finite(order: list[N], grads: dict[N, Any]) -> None:
     """Raise if a gradient overflowed to inf or nan, naming the op where it happened.
 
     A non-finite gradient anywhere flows into every node below it, so it reaches a leaf:
@@ -138,7 +147,7 @@ def _check_finite(order: list[Node], grads: dict[Node, Any]) -> None:
     raise OverflowError("backward: a gradient overflowed a float")
 
 
-def backward(root: Node, seed: Any = 1.0) -> None:
+def backward(root: N, seed: Any = 1.0) -> None:
     """Set ``.grad`` of every node to ∂root/∂node by the chain rule, or change nothing.
 
     Gradient semantics: leaves (nodes with no parents: inputs and parameters)
