@@ -36,7 +36,7 @@ TEMP_PREFIX, TEMP_SUFFIX = ".dg-", ".tmp"
 """Temporary files are ``.dg-XXXXXXXX.tmp`` in the destination's folder."""
 
 FIFO_WAIT_SECONDS = 10.0
-"""How long writing to a FIFO waits for a program to open it for reading."""
+"""How long writing to a FIFO waits, by default, for a program to open it for reading."""
 
 _FD_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/")
 
@@ -94,9 +94,9 @@ def check_writable(path: str | os.PathLike[str]) -> None:
                                 "does not exist")
 
 
-def _open_fifo(path: str) -> int:
-    """Open a FIFO for writing, waiting at most FIFO_WAIT_SECONDS for a reader."""
-    deadline = time.monotonic() + FIFO_WAIT_SECONDS
+def _open_fifo(path: str, wait: float) -> int:
+    """Open a FIFO for writing, waiting at most ``wait`` seconds for a reader."""
+    deadline = time.monotonic() + wait
     while True:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
@@ -105,7 +105,7 @@ def _open_fifo(path: str) -> int:
                 raise
             if time.monotonic() > deadline:
                 raise OSError(errno.ENXIO, f"cannot write {path!r}: no program opened this "
-                              f"FIFO for reading within {FIFO_WAIT_SECONDS:g} s") from None
+                              f"FIFO for reading within {wait:g} s") from None
             time.sleep(0.05)
         else:
             os.set_blocking(fd, True)
@@ -113,20 +113,21 @@ def _open_fifo(path: str) -> int:
 
 
 def _write_directly(path: str, st: os.stat_result | None,
-                    write: Callable[[BinaryIO], object]) -> None:
+                    write: Callable[[BinaryIO], object], fifo_wait: float) -> None:
     """Write into ``path`` in place: no temporary file, no rename, no O_CREAT, no O_TRUNC.
 
     O_APPEND keeps what the shell already wrote when ``/dev/stdout`` is redirected to a file.
     """
     if st is not None and stat.S_ISFIFO(st.st_mode):
-        fd = _open_fifo(path)
+        fd = _open_fifo(path, fifo_wait)
     else:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     with os.fdopen(fd, "wb") as fh:
         write(fh)
 
 
-def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object], *,
+                     fifo_wait: float = FIFO_WAIT_SECONDS) -> Path:
     """Write a file through ``write(fh)`` so that ``path`` is either the old or the new file.
 
     For a regular file (or a new one), ``write`` receives a binary file open on a temporary
@@ -138,12 +139,12 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
     untouched and the exception propagates.
 
     A device or FIFO (``/dev/null``, a pipe), or a file descriptor link (``/dev/stdout``),
-    is instead written directly and never replaced; a FIFO waits up to
-    :data:`FIFO_WAIT_SECONDS` for a reader.
+    is instead written directly and never replaced.
 
     Args:
         path: The destination file; its folder must exist.
         write: Writes the content to the file handle it is given.
+        fifo_wait: How many seconds a FIFO waits for a program to open it for reading.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -156,7 +157,7 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
     text = os.fspath(path)
     st = _existing(text)
     if _is_direct(text, st):
-        _write_directly(text, st, write)
+        _write_directly(text, st, write, fifo_wait)
         return Path(path)
     target = Path(os.path.realpath(text))  # through a symlink, to the file it names
     mode = st.st_mode & 0o7777 if st is not None else 0o666 & ~_umask()
