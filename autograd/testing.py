@@ -410,7 +410,9 @@ def assert_gradient(
         examples: How many points to try in a domain search (>= 1).
         rtol: Relative tolerance (>= 0).
         atol: Absolute tolerance (>= 0).
-        seed: Seed of the search (the same seed checks the same points).
+        seed: Seed of the search: the same seed checks the same points in the same program
+            (hypothesis also draws numbers found in the loaded modules, so another program
+            may try a few other points).
 
     Returns:
         How many points were compared and how many skipped (f raised a domain error there).
