@@ -16,6 +16,7 @@ import math
 import sys
 import unicodedata
 from collections.abc import Callable
+from typing import Any, cast
 
 from autograd.ops import OPS, Op
 from autograd.value import Value, apply
@@ -30,7 +31,8 @@ MAX_AT_CHARS = 10000
 FUNCTIONS: dict[str, Op] = {op.call: op for op in OPS.values() if op.call is not None}
 """The functions an expression may call, by name (``exp``, ``sin``, ``abs``, ...)."""
 
-_BINARY_OPS: dict[type, Callable[[Value | float, Value | float], Value]] = {
+# Used with at least one Value operand, so each returns a Value.
+_BINARY_OPS: dict[type[ast.operator], Callable[[Any, Any], Value]] = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a ** b,
@@ -43,10 +45,8 @@ class ExpressionError(ValueError):
     """The typed expression or its inputs are not ones the command line accepts."""
 
 
-def _point(text: str, node: ast.AST | None, message: str) -> ExpressionError:
+def _point(text: str, node: ast.expr, message: str) -> ExpressionError:
     """An error whose message shows ``text`` with the offending part underlined."""
-    if node is None or getattr(node, "col_offset", None) is None:
-        return ExpressionError(message)
     encoded = text.encode("utf-8")  # ast counts columns in UTF-8 bytes; we underline chars
 
     def chars(offset: int) -> int:
@@ -64,7 +64,7 @@ def _point(text: str, node: ast.AST | None, message: str) -> ExpressionError:
     return ExpressionError(f"{message}\n  {shown}\n  {' ' * start}{'^' * (end - start)}")
 
 
-def _refuse(text: str, node: ast.AST, names: set[str]) -> ExpressionError | None:
+def _refuse(text: str, node: ast.expr, names: set[str]) -> ExpressionError | None:
     """Why ``node`` is not allowed, or None when it is."""
     if isinstance(node, ast.Constant):
         if type(node.value) in (int, float):
@@ -132,7 +132,7 @@ def parse_expression(text: str, names: set[str]) -> ast.expr:
                               f"  {' ' * column}^") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("the expression is nested too deeply to read") from None
-    stack: list[ast.AST] = [tree.body]
+    stack: list[ast.expr] = [tree.body]
     count = 0
     while stack:
         node = stack.pop()
@@ -146,7 +146,7 @@ def parse_expression(text: str, names: set[str]) -> ast.expr:
     return tree.body
 
 
-def _children(node: ast.AST) -> list[ast.expr]:
+def _children(node: ast.expr) -> list[ast.expr]:
     """The sub-expressions of an accepted node (operators and contexts are not visited)."""
     if isinstance(node, ast.BinOp):
         return [node.left, node.right]
@@ -181,7 +181,7 @@ def _number_problem(written: str, value: float) -> str | None:
 def _constant(text: str, node: ast.Constant) -> float:
     """The float of a number in the expression, refused (pointing at it) when unusable."""
     try:
-        value = float(node.value)
+        value = float(cast(float, node.value))  # an int or a float: checked by _refuse
     except OverflowError:  # an int beyond the float range
         value = math.inf
     if not math.isfinite(value):
@@ -221,11 +221,11 @@ def build(tree: ast.expr, inputs: dict[str, Value], text: str = "") -> Value | f
         elif not ready:
             stack.append((node, True))
             stack.extend((child, False) for child in _children(node))
-        elif isinstance(node, ast.Call):
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             done[id(node)] = apply(FUNCTIONS[node.func.id], done[id(node.args[0])])
         elif isinstance(node, ast.UnaryOp):
             done[id(node)] = -done[id(node.operand)]  # a float stays a float: x ** -1 works
-        else:
+        elif isinstance(node, ast.BinOp):
             left, right = done[id(node.left)], done[id(node.right)]
             if isinstance(left, Value) or isinstance(right, Value):
                 done[id(node)] = _BINARY_OPS[type(node.op)](left, right)
