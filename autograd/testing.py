@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 Point = tuple[float, ...]
-DOMAIN_ERRORS = (ArithmeticError, ValueError)
+_DOMAIN_ERRORS = (ArithmeticError, ValueError)
 """What an op raises outside its domain (ZeroDivisionError, OverflowError, ValueError)."""
 
 _SHOWN_ROWS = 10
@@ -349,7 +349,7 @@ class _Checker:
         try:
             out = _call_f(self.f, leaves, "f")
             auto = tuple(_autodiff(out, leaves))
-        except DOMAIN_ERRORS as err:
+        except _DOMAIN_ERRORS as err:
             self.skipped[point] = err
             return None
         hand = self._hand(self.grad_f(*point))
@@ -442,6 +442,9 @@ def assert_gradient(
         found = _simplest_failing(given, checker.fails)
     else:
         draws = _draws(intervals, examples, seed)
+        for p in draws:  # a mistake in calling f or grad_f shows here plainly, not inside
+            if checker.run(p) is not None:  # hypothesis's report of a failing example
+                break
         found = _search(checker.fails, intervals, draws, examples, seed)
         if found is not None:  # the draws give the report its counts and sign pattern
             for p in draws:
@@ -598,7 +601,7 @@ def assert_parameter_gradients(
         try:
             out = _call_f(loss, (module, x, y), "loss")
             auto = _autodiff(out, values)
-        except DOMAIN_ERRORS:
+        except _DOMAIN_ERRORS:
             skipped += 1
             continue
         if not all(_close(h, a, rtol, atol) for h, a in zip(hand, auto, strict=True)):

@@ -244,10 +244,14 @@ def test_bad_arguments_are_refused(kwargs: dict[str, Any], error: type[Exception
     (lambda x: x, lambda x: ["1"], TypeError, "grad_f's value for x must be a real number"),
     (lambda x: x, lambda x: None, TypeError, "grad_f must return 1 number.*NoneType"),
 ])
-def test_bad_functions_are_refused(f: Callable[..., Any], grad_f: Callable[..., Any],
-                                   error: type[Exception], match: str) -> None:
+def test_bad_functions_are_refused(search: str, f: Callable[..., Any],
+                                   grad_f: Callable[..., Any], error: type[Exception],
+                                   match: str) -> None:
     with pytest.raises(error, match=match):
         assert_gradient(f, grad_f, points=[0.5])
+    with pytest.raises(error, match=match) as info:  # the same error from a search, plainly
+        check(search, f, grad_f, domain=(-1, 1))
+    assert not getattr(info.value, "__notes__", None)
 
 
 def test_imports_and_searches_without_hypothesis() -> None:
