@@ -3,8 +3,8 @@
 :func:`~autograd.check.gradcheck` compares autodiff with finite differences; this module
 compares a hand derivation with autodiff, the way a test would:
 
-* :func:`assert_gradient` checks ``grad_f`` (your ∂f/∂x_j, on floats) against ``backward()``
-  of ``f`` (the same function written with Values) at given points, or searches a domain
+* :func:`assert_gradient` checks ``grad_f`` (your ∂f/∂x_j, on floats) against the backward
+  pass of ``f`` (the same function written with Values) at given points, or searches a domain
   for a point where they disagree (with hypothesis when it is installed, so the failure
   shrinks to a simple point; otherwise with seeded draws, reporting the simplest failure);
 * :func:`assert_parameter_gradients` checks a hand derivation of one example's loss with
@@ -34,7 +34,7 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd.check import numerical_grad
-from autograd.graph import topological_order
+from autograd.graph import gradients
 from autograd.value import Value
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class GradientRow(NamedTuple):
     Attributes:
         name: The input (``f``'s argument name) or parameter (``named_parameters()`` name).
         hand: The hand-derived value.
-        autodiff: ``backward()``'s value.
+        autodiff: The backward pass's value.
         numeric: The central difference (nan when f fails at a probe point).
         rel_err: ``|hand - autodiff| / max(|hand|, |autodiff|)``.
         ok: Whether hand and autodiff agree within the tolerances.
@@ -156,23 +156,9 @@ def _close(a: float, b: float, rtol: float, atol: float) -> bool:
 
 
 def _autodiff(out: Value, wrt: Sequence[Value]) -> list[float]:
-    """∂out/∂w for each w in ``wrt`` by ``backward()``, leaving every leaf's grad as it was.
-
-    A leaf of ``out``'s graph may be anything ``out`` closes over (a module's parameters), so
-    every leaf's grad is saved, cleared for this backward, and restored on every path; a
-    Value of ``wrt`` that ``out`` does not depend on gets 0.
-    """
-    leaves: list[Any] = [n for n in topological_order(out) if not n.parents]
-    saved = [n.grad for n in leaves]
-    try:
-        for n in leaves:
-            n.grad = 0.0
-        out.backward()
-        in_graph = set(leaves)
-        return [float(w.grad) if w in in_graph else 0.0 for w in wrt]
-    finally:
-        for n, g in zip(leaves, saved, strict=True):
-            n.grad = g
+    """∂out/∂w for each w in ``wrt`` (0 where out does not depend on w), changing no grad."""
+    table = gradients(out)
+    return [float(table.get(w, 0.0)) for w in wrt]
 
 
 def _number(x: Any, what: str) -> float:
@@ -561,11 +547,12 @@ def assert_parameter_gradients(
 ) -> Checked:
     """Check a hand derivation of one example's loss with respect to a module's parameters.
 
-    For each example, ``loss(module, x, y).backward()`` gives autodiff's ∂R_i/∂θ for every
-    parameter θ, which must agree with ``grads(module, x, y)[name]`` as in
+    For each example, the backward pass of ``loss(module, x, y)`` gives autodiff's ∂R_i/∂θ
+    for every parameter θ, which must agree with ``grads(module, x, y)[name]`` as in
     :func:`assert_gradient`. The first disagreeing example is reported, with central
     differences of the loss in each parameter (its ``.data`` moved and restored exactly).
-    Parameter values and every leaf's ``.grad`` are left as they were, also on errors.
+    No ``.grad`` is touched (the gradients are read from :func:`autograd.graph.gradients`'
+    table), and parameter values are left as they were, also on errors.
 
     Args:
         loss: ``loss(module, x, y)`` builds one example's loss, a scalar Value.
