@@ -23,8 +23,12 @@ How it is fitted (state this next to any result):
   standardised scale. Sum-of-sigmoids targets are used as they are.
 * **Seeds**: one ``numpy.random.Generator`` per data set (seed, data-set index); starting
   weights from (seed, data-set index, M, start), so every λ sees the same ten starts.
+* **Parallel**: every fit is an independent task, run in ``--jobs`` worker processes (default:
+  all cores). Each task draws from its own seed, so the results are identical for any number
+  of jobs.
 
-Usage: ``python demos/esl_simulation.py [--quick] [--out DIR] [--seed N] [--no-progress]``.
+Usage: ``python demos/esl_simulation.py [--quick] [--out DIR] [--seed N] [--jobs J]
+[--no-progress]``.
 Writes ``esl_table.md``, ``esl_results.json`` and the figures ``esl_fig_11_6.png``,
 ``esl_fig_11_7.png``, ``esl_fig_11_8.png`` into DIR (default ``out/esl``). ``--quick`` uses
 M ∈ {0, 1, 2, 3}, three starts and a short λ sweep (a smoke test, not the experiment).
@@ -33,19 +37,23 @@ M ∈ {0, 1, 2, 3}, three starts and a short λ sweep (a smoke test, not the exp
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 import numpy as np
 
-from nn import backprop
+from autograd.atomic import write_atomically
 from nn.data import Dataset, Standardizer, simulate
-from nn.train import fit_arrays, initial_weights
+from nn.train import fit, predict, progress_bar
+from nn.two_layer import TwoLayerNet
 
 DEFAULT_SEED = 2009
 DATASETS: tuple[str, ...] = ("sum_of_sigmoids", "radial")
@@ -119,6 +127,7 @@ class _Problem:
     y_scale: Standardizer | None
 
 
+@functools.cache
 def _problem(name: str, index: int, seed: int) -> _Problem:
     rng = np.random.default_rng([seed, index])
     train = simulate(name, N_TRAIN, rng)
@@ -141,69 +150,76 @@ def net_fit_error(
     prob: _Problem, m: int, lam: float, rng: np.random.Generator, iters: int
 ) -> float:
     """Relative test error of one BFGS fit of an M-unit net from a random start."""
-    p = prob.x.shape[1]
-    alpha, beta = initial_weights(p, m, 1, rng)
-    res = fit_arrays(alpha, beta, prob.x, prob.y, weight_decay=lam, method="bfgs",
-                     epochs=iters, progress=False)
-    pred = backprop.forward(res.alpha, res.beta, prob.x_test).f
+    net = TwoLayerNet(prob.x.shape[1], m, 1, rng=rng)
+    fit(net, prob.x, prob.y, lam=lam, method="bfgs", epochs=iters, progress=False)
+    pred = predict(net, prob.x_test)
     if prob.y_scale is not None:
         pred = prob.y_scale.inverse(pred)
     return prob.test.relative_error(pred)
 
 
-def run(config: Config, progress: bool = False, stream: TextIO | None = None) -> Results:
+Task = tuple[int, int, float, int, int, int]
+"""(data-set index, M, λ, start, seed, BFGS iteration cap): one fit."""
+
+
+def _fit_task(task: Task) -> float:
+    """One fit, in a worker process (or in this one): the relative test error."""
+    index, m, lam, start, seed, iters = task
+    prob = _problem(DATASETS[index], index, seed)
+    return net_fit_error(prob, m, lam, np.random.default_rng([seed, index, m, start]), iters)
+
+
+def _tasks(config: Config) -> Iterator[tuple[str, Task]]:
+    """Every fit of the experiment, with where its result goes (the same order every run)."""
+    for index, name in enumerate(DATASETS):
+        settings = [(lam, m, f"{lam}:{m}") for lam in config.decays for m in config.hidden if m]
+        if name == "sum_of_sigmoids":
+            settings += [(lam, config.sweep_hidden, f"sweep:{lam}") for lam in config.sweep]
+        for lam, m, key in settings:
+            for start in range(config.starts):
+                yield f"{name}:{key}", (index, m, lam, start, config.seed, config.max_iter)
+
+
+def run(config: Config, jobs: int = 1, progress: bool | None = False) -> Results:
     """Run the experiment.
 
     Args:
         config: What to run.
-        progress: Write a progress line to ``stream``.
-        stream: Where progress goes (default ``sys.stderr``).
+        jobs: Worker processes (1: run here). The results do not depend on it.
+        progress: Show a progress bar (None: in a terminal or a notebook).
 
     Returns:
         The relative test errors.
     """
-    out = stream if stream is not None else sys.stderr
     begin = time.perf_counter()
+    keys, tasks = zip(*_tasks(config), strict=True)
+    with progress_bar(len(tasks), "ESL §11.6 fits", progress) as bar:
+        if jobs == 1:
+            errors = [_done(bar, _fit_task(task)) for task in tasks]
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                chunk = max(1, len(tasks) // (8 * jobs))
+                errors = [_done(bar, e) for e in pool.map(_fit_task, tasks, chunksize=chunk)]
+    by_key: dict[str, list[float]] = {}
+    for key, err in zip(keys, errors, strict=True):
+        by_key.setdefault(key, []).append(err)
     results = Results(config)
-    n_fits = len(DATASETS) * len(config.decays) * sum(m > 0 for m in config.hidden)
-    n_fits = (n_fits + len(config.sweep)) * config.starts
-    done = 0
-
-    def tick(label: str) -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            out.write(f"\r{label:<40} fit {done}/{n_fits}  {time.perf_counter() - begin:6.1f}s")
-            out.flush()
-
-    def fit_starts(prob: _Problem, index: int, m: int, lam: float, label: str) -> list[float]:
-        """The relative test errors of every start (the same starts for every λ)."""
-        errs = []
-        for start in range(config.starts):
-            rng = np.random.default_rng([config.seed, index, m, start])
-            errs.append(net_fit_error(prob, m, lam, rng, config.max_iter))
-            tick(label)
-        return errs
-
     for index, name in enumerate(DATASETS):
         prob = _problem(name, index, config.seed)
         results.bayes_error[name] = prob.train.bayes_error
-        linear = linear_fit_error(prob)
-        table: dict[float, dict[int, list[float]]] = {}
-        for lam in config.decays:
-            table[lam] = {}
-            for m in config.hidden:
-                table[lam][m] = ([linear] if m == 0 else
-                                 fit_starts(prob, index, m, lam, f"{name} λ={lam} M={m}"))
-        results.errors[name] = table
-        if name == "sum_of_sigmoids":
-            m = config.sweep_hidden
-            for lam in config.sweep:
-                results.sweep[lam] = fit_starts(prob, index, m, lam, f"sweep λ={lam} M={m}")
-    if progress:
-        out.write("\n")
+        linear = [linear_fit_error(prob)]
+        results.errors[name] = {
+            lam: {m: by_key[f"{name}:{lam}:{m}"] if m else linear for m in config.hidden}
+            for lam in config.decays
+        }
+    results.sweep = {lam: by_key[f"sum_of_sigmoids:sweep:{lam}"] for lam in config.sweep}
     results.seconds = time.perf_counter() - begin
     return results
+
+
+def _done(bar: Any, value: float) -> float:
+    bar.update()
+    return value
 
 
 def _summary(values: Sequence[float]) -> str:
@@ -251,11 +267,8 @@ def _boxplot(ax: object, groups: list[list[float]], labels: list[str], title: st
 
 
 def save_figures(results: Results, out_dir: Path) -> list[Path]:
-    """Boxplots like ESL Figures 11.6–11.8; returns the files written."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Boxplots like ESL Figures 11.6–11.8; returns the files written (no pyplot)."""
+    from matplotlib.figure import Figure
 
     cfg = results.config
     hidden = [str(m) for m in cfg.hidden]
@@ -268,7 +281,8 @@ def save_figures(results: Results, out_dir: Path) -> list[Path]:
                               (sos, 0.1, "Sum of Sigmoids, λ = 0.1")]),
     ]
     for filename, panels in specs:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        fig = Figure(figsize=(10, 4))
+        axes = fig.subplots(1, 2)
         for ax, (table, lam, title) in zip(axes, panels, strict=True):
             _boxplot(ax, [table[lam][m] for m in cfg.hidden], hidden, title)
             ax.set_xlabel("Number of Hidden Units")
@@ -278,10 +292,10 @@ def save_figures(results: Results, out_dir: Path) -> list[Path]:
                 ax.legend(loc="upper left")
         fig.tight_layout()
         path = out_dir / filename
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
+        write_atomically(path, lambda fh, fig=fig: fig.savefig(fh, format="png", dpi=100))
         written.append(path)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot()
     lams = list(results.sweep)
     _boxplot(ax, [results.sweep[lam] for lam in lams], [f"{lam:g}" for lam in lams],
              f"Sum of Sigmoids, {cfg.sweep_hidden} Hidden Unit Model")
@@ -289,8 +303,7 @@ def save_figures(results: Results, out_dir: Path) -> list[Path]:
     ax.tick_params(axis="x", labelrotation=90)
     fig.tight_layout()
     path = out_dir / "esl_fig_11_8.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    write_atomically(path, lambda fh, fig=fig: fig.savefig(fh, format="png", dpi=100))
     written.append(path)
     return written
 
@@ -321,21 +334,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run in seconds")
     parser.add_argument("--out", type=Path, default=Path("out/esl"), help="output folder")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="master seed")
-    parser.add_argument("--no-progress", action="store_true", help="no progress line")
+    parser.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                        help="worker processes (default: all cores; results do not depend on it)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     config = quick_config(args.seed) if args.quick else full_config(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
-    progress = not args.no_progress and sys.stderr.isatty()
-    results = run(config, progress=progress)
+    results = run(config, jobs=args.jobs, progress=False if args.no_progress else None)
     table = format_table(results)
     print(table)
-    print(f"{results.seconds:.1f} s")
-    (args.out / "esl_table.md").write_text(table, encoding="utf-8")
-    with open(args.out / "esl_results.json", "w", encoding="utf-8") as fh:
-        json.dump(to_json(results), fh, indent=1)
+    print(f"{results.seconds:.1f} s with {args.jobs} job(s)")
+    write_atomically(args.out / "esl_table.md", lambda fh: fh.write(table.encode("utf-8")))
+    text = json.dumps(to_json(results), indent=1)
+    write_atomically(args.out / "esl_results.json", lambda fh: fh.write(text.encode("utf-8")))
     for path in save_figures(results, args.out):
         print(f"wrote {path}")
     return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 if __name__ == "__main__":

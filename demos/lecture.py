@@ -21,13 +21,13 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from autograd import viz
+from autograd.atomic import write_atomically
 from nn import backprop
 from nn.data import (
     SIGNAL_TO_NOISE,
@@ -36,7 +36,7 @@ from nn.data import (
     simulate,
     two_class,
 )
-from nn.train import History, fit
+from nn.train import Epoch, History, fit
 from nn.two_layer import TwoLayerNet
 
 SEED = 2009
@@ -113,22 +113,21 @@ def part_a(out_dir: Path) -> float:
 
 
 def part_c(
-    out_dir: Path, progress: bool, epochs: int = 4000, online_epochs: int = 100
+    out_dir: Path, progress: bool | None, epochs: int = 4000, online_epochs: int = 100
 ) -> tuple[History, History]:
     """Batch gradient descent with weight decay on sum-of-sigmoids data, then online.
 
-    The batch run is done in chunks (``fit`` continues from the net's current weights, and
-    plain gradient descent with a constant rate has no other state), so that the test error
-    is computed only at the checkpoints rather than on 10,000 cases every epoch.
+    An observer computes the test error at the checkpoints only (not on 10,000 cases every
+    epoch).
 
     Args:
         out_dir: Where the training-curve plot goes.
-        progress: Show progress lines on stderr.
+        progress: Show a progress bar (None: in a terminal or a notebook).
         epochs: Batch epochs.
         online_epochs: Online epochs (sweeps of N single-observation updates).
 
     Returns:
-        The batch history (all chunks joined) and the online history.
+        The batch history and the online history.
     """
     rng = np.random.default_rng(SEED)
     train = simulate("sum_of_sigmoids", 100, rng)
@@ -145,23 +144,15 @@ def part_c(
     start = net.to_arrays()
     shown = {e for e in (0, 10, 100, 500, 1000, 2000, 3000) if e < epochs} | {epochs}
     grid = np.unique(np.geomspace(1, epochs, 40).astype(int))
-    checkpoints = sorted(shown | set(grid.tolist()))
-    hist = History(method="gd", lam=lam)
+    checkpoints = shown | set(grid.tolist())
     test_error: dict[int, float] = {}
-    begin = time.perf_counter()
-    done = 0
-    for stop in checkpoints:
-        if stop > done:
-            chunk = fit(net, train.X, train.Y, weight_decay=lam, epochs=stop - done, lr=lr,
-                        progress=progress)
-            skip = 1 if hist.loss else 0  # each chunk repeats its starting point
-            hist.loss += chunk.loss[skip:]
-            hist.train_error += chunk.train_error[skip:]
-            done = stop
-        alpha, beta = net.to_arrays()
-        test_error[stop] = test.relative_error(backprop.forward(alpha, beta, test.X).f)
-    hist.seconds = time.perf_counter() - begin
-    hist.best_epoch = epochs
+
+    def checkpoint(ev: Epoch) -> None:
+        if ev.epoch in checkpoints:
+            test_error[ev.epoch] = test.relative_error(ev.predict(test.X))
+
+    hist = fit(net, train.X, train.Y, lam=lam, epochs=epochs, lr=lr, progress=progress,
+               observers=[checkpoint])
     print(f"    {'epoch':>6} {'R + λJ':>12} {'train err / Bayes':>18} {'test err / Bayes':>17}")
     for e in sorted(shown):
         print(f"    {e:>6} {hist.loss[e]:>12.4f} {hist.train_error[e] / bayes:>18.3f}"
@@ -177,7 +168,7 @@ def part_c(
           "decays too fast here)")
     online = TwoLayerNet(2, m, 1)
     online.set_arrays(*start)
-    h_on = fit(online, train.X, train.Y, weight_decay=lam, epochs=online_epochs, lr=lr0,
+    h_on = fit(online, train.X, train.Y, lam=lam, epochs=online_epochs, lr=lr0,
                mode="online", schedule=lambda r: lr0 * tau / (tau + r),
                rng=np.random.default_rng(SEED + 2), progress=progress)
     alpha, beta = online.to_arrays()
@@ -198,13 +189,15 @@ def part_d(
     bayes: float,
     lam: float,
 ) -> Path:
-    """Plot the training curves: the criterion, and the errors relative to the Bayes error."""
-    import matplotlib
+    """Plot the training curves: the criterion, and the errors relative to the Bayes error.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    A bare ``Figure`` (no pyplot), so importing or running the demo never changes the
+    matplotlib backend of the session.
+    """
+    from matplotlib.figure import Figure
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    fig = Figure(figsize=(11, 4))
+    left, right = fig.subplots(1, 2)
     left.plot(hist.loss, label="batch")
     left.plot(np.arange(len(online.loss)), online.loss, label="online")
     left.set_yscale("log")
@@ -228,13 +221,12 @@ def part_d(
     right.legend()
     fig.tight_layout()
     path = out_dir / "lecture_training_curve.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    write_atomically(path, lambda fh: fig.savefig(fh, format="png", dpi=100))
     print(f"\n(d) training curve: {path}")
     return path
 
 
-def part_e(progress: bool) -> float:
+def part_e(progress: bool | None) -> float:
     """Softmax output and cross-entropy on a two-class problem; returns the test error rate."""
     rng = np.random.default_rng(SEED + 3)
     train = two_class(200, rng)
@@ -242,7 +234,7 @@ def part_e(progress: bool) -> float:
     print("\n(e) Classification: K = 2, f_k = softmax(T)_k, R_i = −Σ_k y_ik log f_k")
     print("    classes: σ(a1ᵀX) + σ(a2ᵀX) + ε > 1 or not; 200 training, 5000 test cases")
     net = TwoLayerNet(2, 4, 2, "softmax", rng=np.random.default_rng(SEED + 4))
-    hist = fit(net, train.X, train.Y, weight_decay=0.01, epochs=1500, lr=0.01, momentum=0.9,
+    hist = fit(net, train.X, train.Y, lam=0.01, epochs=1500, lr=0.01, momentum=0.9,
                progress=progress)
     alpha, beta = net.to_arrays()
     labels = backprop.forward(alpha, beta, test.X, "softmax").f.argmax(axis=1)
@@ -265,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress line")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    progress = not args.no_progress and sys.stderr.isatty()
+    progress = False if args.no_progress else None
     print("deltagrad: the lecture's net (ESL §11.3–11.6)\n")
     part_a(args.out)
     part_c(args.out, progress)

@@ -5,7 +5,9 @@
 * :mod:`nn.two_layer`: :class:`TwoLayerNet`, the lecture's net in ESL notation.
 * :mod:`nn.losses`: squared error, stable cross-entropy, weight decay and elimination.
 * :mod:`nn.backprop`: the hand-derived δ/s equations on numpy arrays (imports no autograd).
-* :mod:`nn.checks`: the shared argument checks and the one rule for seeds (``rng=``).
+* :mod:`nn.train`: :func:`~nn.train.fit` and :func:`~nn.train.predict` for any module.
+* :mod:`nn.args`, :mod:`nn.rng`, :mod:`nn.options`: argument checks, the seed rule
+  (``rng=``) and starting weights, the option names.
 """
 
 from nn.layers import MLP, Layer, Neuron

@@ -54,7 +54,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nn.checks import LOSSES, OUTPUTS, PENALTIES, check_pairing, choice, non_negative
+from nn.args import choice, non_negative
+from nn.options import DEFAULT_PENALTY, LOSSES, OUTPUTS, PENALTIES, check_pairing
 
 __all__ = [
     "LOSSES",
@@ -339,7 +340,7 @@ def risk(
     *,
     loss: str = "squared",
     output: str = "identity",
-    penalty: str | None = None,
+    penalty: str | None = DEFAULT_PENALTY,
     lam: float = 0.0,
 ) -> float:
     """The penalised criterion R(θ) + λJ(θ) = Σ_i R_i + λJ (ESL eqs. 11.9-11.11, 11.16).
@@ -354,8 +355,8 @@ def risk(
         Y: N × K targets.
         loss: ``"squared"`` or ``"cross_entropy"`` (the latter needs ``output="softmax"``).
         output: ``"identity"`` or ``"softmax"``.
-        penalty: ``None``, ``"weight_decay"`` or ``"weight_elimination"``.
-        lam: λ ≥ 0 on the summed scale.
+        penalty: ``"weight_decay"`` (the default), ``"weight_elimination"`` or ``None``.
+        lam: λ ≥ 0 on the summed scale (0 by default: no penalty).
 
     Returns:
         The criterion as a float.
@@ -378,7 +379,7 @@ def gradients(
     *,
     loss: str = "squared",
     output: str = "identity",
-    penalty: str | None = None,
+    penalty: str | None = DEFAULT_PENALTY,
     lam: float = 0.0,
 ) -> tuple[Array, Array]:
     """The gradient of R + λJ by back-propagation (ESL eqs. 11.14-11.15), summed over i.
@@ -394,8 +395,8 @@ def gradients(
         Y: N × K targets.
         loss: ``"squared"`` or ``"cross_entropy"`` (the latter needs ``output="softmax"``).
         output: ``"identity"`` or ``"softmax"``.
-        penalty: ``None``, ``"weight_decay"`` or ``"weight_elimination"``.
-        lam: λ ≥ 0 on the summed scale.
+        penalty: ``"weight_decay"`` (the default), ``"weight_elimination"`` or ``None``.
+        lam: λ ≥ 0 on the summed scale (0 by default: no penalty).
 
     Returns:
         ``(grad_alpha, grad_beta)``, M × (p+1) and K × (M+1).
@@ -418,7 +419,7 @@ def risk_and_gradients(
     *,
     loss: str = "squared",
     output: str = "identity",
-    penalty: str | None = None,
+    penalty: str | None = DEFAULT_PENALTY,
     lam: float = 0.0,
     need_grad: bool = True,
 ) -> tuple[float, Array, Array]:
@@ -431,8 +432,8 @@ def risk_and_gradients(
         Y: N × K targets.
         loss: ``"squared"`` or ``"cross_entropy"`` (the latter needs ``output="softmax"``).
         output: ``"identity"`` or ``"softmax"``.
-        penalty: ``None``, ``"weight_decay"`` or ``"weight_elimination"``.
-        lam: λ ≥ 0 on the summed scale.
+        penalty: ``"weight_decay"`` (the default), ``"weight_elimination"`` or ``None``.
+        lam: λ ≥ 0 on the summed scale (0 by default: no penalty).
         need_grad: If False, skip the backward pass and return zero gradients.
 
     Returns:

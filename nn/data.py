@@ -12,10 +12,11 @@ function (not the variance of one sample). It is computed once, accurately, by
 with every data set (``bayes_error``), so test errors can be reported relative to it.
 
 There is also a two-class problem for the softmax + cross-entropy demo (:func:`two_class`),
-and :class:`Standardizer`, which standardises inputs with training statistics only.
+the two interleaved half-moons of micrograd's demo (:func:`moons`), and :class:`Standardizer`,
+which standardises inputs with training statistics only.
 
 Randomness goes through an explicit generator or an integer seed, turned into a
-``numpy.random.Generator`` by :func:`nn.checks.as_generator`: never global seeding. Within one
+``numpy.random.Generator`` by :func:`nn.rng.as_generator`: never global seeding. Within one
 generator, X is drawn before ε, so the same seed always gives the same data.
 """
 
@@ -26,14 +27,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nn.args import count, non_negative
 from nn.backprop import sigmoid
-from nn.checks import RandomSource, as_generator, count
+from nn.rng import RandomSource, as_generator
 
 __all__ = [
     "SIGNAL_TO_NOISE",
     "ClassificationData",
     "Dataset",
+    "Moons",
     "Standardizer",
+    "moons",
     "population_variance",
     "radial",
     "regression_function",
@@ -156,7 +160,7 @@ def simulate(name: str, n: int, rng: RandomSource) -> Dataset:
     Args:
         name: ``"sum_of_sigmoids"`` or ``"radial"``.
         n: Number of observations (positive).
-        rng: Generator or integer seed (see :func:`nn.checks.as_generator`).
+        rng: Generator or integer seed (see :func:`nn.rng.as_generator`).
 
     Returns:
         The data set, with its Bayes error.
@@ -209,7 +213,7 @@ def two_class(n: int, rng: RandomSource) -> ClassificationData:
 
     Args:
         n: Number of observations (positive).
-        rng: Generator or integer seed (see :func:`nn.checks.as_generator`).
+        rng: Generator or integer seed (see :func:`nn.rng.as_generator`).
 
     Returns:
         Inputs, labels and one-hot responses.
@@ -217,6 +221,51 @@ def two_class(n: int, rng: RandomSource) -> ClassificationData:
     reg = simulate("sum_of_sigmoids", n, rng)
     labels = (reg.Y[:, 0] > 1.0).astype(np.int64)
     return ClassificationData(reg.X, labels, np.eye(2)[labels])
+
+
+@dataclass(frozen=True)
+class Moons:
+    """Two interleaved half-circles with labels ±1 (for a max-margin loss).
+
+    Attributes:
+        X: Inputs, N×2.
+        y: Labels −1 (upper moon) or +1 (lower moon), N×1.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+
+
+def moons(n: int, rng: RandomSource, noise: float = 0.1) -> Moons:
+    """The "two moons" of micrograd's demo (scikit-learn's ``make_moons`` draws the same shape).
+
+    The upper moon is the half unit circle (cos t, sin t), the lower one (1 − cos t,
+    ½ − sin t), for ⌊n/2⌋ and ⌈n/2⌉ angles evenly spaced on [0, π]; Gaussian noise of
+    standard deviation ``noise`` is added to both coordinates and the rows are shuffled.
+
+    Args:
+        n: Number of points (at least 2).
+        rng: Generator or integer seed (see :func:`nn.rng.as_generator`).
+        noise: Standard deviation of the noise (≥ 0).
+
+    Returns:
+        The inputs and their ±1 labels.
+
+    Raises:
+        ValueError: On n < 2 or a negative noise.
+    """
+    count("n", n, minimum=2)
+    sd = non_negative("noise", noise)
+    gen = as_generator(rng)
+    upper = np.linspace(0.0, math.pi, n // 2)
+    lower = np.linspace(0.0, math.pi, n - n // 2)
+    x = np.concatenate([
+        np.column_stack([np.cos(upper), np.sin(upper)]),
+        np.column_stack([1.0 - np.cos(lower), 0.5 - np.sin(lower)]),
+    ])
+    y = np.concatenate([-np.ones(n // 2), np.ones(n - n // 2)])[:, None]
+    order = gen.permutation(n)
+    return Moons(x[order] + sd * gen.standard_normal((n, 2)), y[order])
 
 
 class Standardizer:

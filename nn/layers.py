@@ -3,7 +3,7 @@
 These are the general-purpose layers (any depth, any activation); the lecture's own
 single-hidden-layer net, in ESL notation, is :class:`nn.two_layer.TwoLayerNet`.
 Weights start uniform on ±1/√fan-in, drawn from an explicit generator (any
-:data:`nn.checks.RandomSource`: an int seed means ``numpy.random.default_rng(seed)``);
+:data:`nn.rng.RandomSource`: an int seed means ``numpy.random.default_rng(seed)``);
 biases start at 0.
 """
 
@@ -13,8 +13,9 @@ import math
 from collections.abc import Sequence
 
 from autograd import Value
-from nn.checks import RandomSource, as_generator, choice, count
+from nn.args import choice, count
 from nn.module import Module, Parameter
+from nn.rng import RandomSource, as_generator
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 
@@ -30,7 +31,7 @@ class Neuron(Module):
         nin: Number of inputs.
         activation: ``"tanh"``, ``"sigmoid"``, ``"relu"`` or ``"linear"``.
         rng: Generator (``random.Random`` or ``numpy.random.Generator``) or int seed for the
-            initial weights, uniform on [−1/√nin, 1/√nin] (see :func:`nn.checks.as_generator`).
+            initial weights, uniform on [−1/√nin, 1/√nin] (see :func:`nn.rng.as_generator`).
             Pass one generator to every neuron of a net: two neurons built from the same int
             seed start identical.
 

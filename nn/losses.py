@@ -6,7 +6,9 @@ For one observation with targets y_k and outputs f_k:
 * cross-entropy R_i = −Σ_k y_k log f_k (eq. 11.10), computed from the softmax *inputs* T_k
   as −Σ_k y_k (T_k − LSE(T)) with LSE(T) = c + log Σ_j e^(T_j − c), c = max_j T_j, so that
   T = ±1000 neither overflows ``exp`` nor takes ``log 0``. The shift c is a constant: LSE's
-  gradient is the softmax whatever c is.
+  gradient is the softmax whatever c is;
+* the max-margin hinge R_i = Σ_k max(0, 1 − y_k s_k) for scores s_k and labels y_k = ±1
+  (the "SVM" loss of micrograd's demo), written with ``relu`` so that it replays on a tape.
 
 Penalties λJ (eqs. 11.16-11.17) go over whatever weights are passed (the nets pass all of
 them, intercepts included, like ``nn.backprop``); λ is on the scale of the summed loss.
@@ -17,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from autograd import Value
-from nn.checks import PENALTIES, choice, non_negative
+from nn.args import choice, non_negative
+from nn.options import PENALTIES
 
 __all__ = [
     "PENALTIES",
     "cross_entropy",
+    "hinge",
     "log_softmax",
     "penalty",
     "softmax",
@@ -110,6 +114,18 @@ def cross_entropy(t: Sequence[Value], y: Sequence[Scalar]) -> Value:
     """
     _check_lengths("cross_entropy", t, y)
     return -total(yk * lf for lf, yk in zip(log_softmax(t), y, strict=True))
+
+
+def hinge(s: Sequence[Value], y: Sequence[Scalar]) -> Value:
+    """R_i = Σ_k max(0, 1 − y_k s_k): the max-margin loss of scores s_k for labels y_k = ±1.
+
+    ∂R_i/∂s_k = −y_k where the margin y_k s_k is below 1, else 0 (also at the kink, as relu).
+
+    Raises:
+        ValueError: If ``s`` and ``y`` differ in length or are empty.
+    """
+    _check_lengths("hinge", s, y)
+    return total((1.0 - yk * sk).relu() for sk, yk in zip(s, y, strict=True))
 
 
 def _weights(weights: Iterable[Value]) -> list[Value]:

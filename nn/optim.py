@@ -20,28 +20,25 @@ The learning rate γ_r of the r-th update (r = 1, 2, ...) comes from a *schedule
 
 Momentum and Adam (first-order methods of the previous lecture) use the same schedule.
 
-An optimiser updates either
-
-* a list of engine parameters (``Value``/``Parameter`` objects): :meth:`Optimizer.step` reads
-  each ``.grad`` (filled by ``loss.backward()``) and writes ``.data``; or
-* one flat float numpy vector, updated in place: ``step(grad)`` with a gradient of the same
-  shape. :func:`nn.train.fit` uses this form with the closed-form gradients of
-  ``nn/backprop.py``.
+An optimiser is an **array core**: it owns one flat float64 vector θ and updates it in place
+with ``step(grad)``; :func:`nn.train.fit` drives it with the gradients of its objectives.
+:class:`ParameterOptimizer` is the thin adapter for engine parameters (``Value`` /
+``Parameter`` objects): it gathers their ``.data`` and ``.grad`` (filled by
+``loss.backward()``) into arrays, lets any core take the step, and writes ``.data`` back.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-from nn.checks import fraction, positive
+from nn.args import fraction, positive
+from nn.options import SCHEDULES
 
-__all__ = ["SCHEDULES", "Adam", "GradientDescent", "Optimizer", "learning_rate"]
-
-SCHEDULES: tuple[str, ...] = ("constant", "inverse")
+__all__ = ["Adam", "GradientDescent", "Optimizer", "ParameterOptimizer", "learning_rate"]
 
 Schedule = str | Callable[[int], float]
 
@@ -84,109 +81,73 @@ def learning_rate(lr: float, schedule: Schedule, r: int) -> float:
 
 
 class Optimizer:
-    """Shared machinery: the parameters, the update counter r and the schedule.
+    """The array core: θ, the update counter r and the schedule.
 
     Subclasses implement :meth:`_direction`, which turns the gradient of update r into the
     change Δθ to add to θ.
 
     Attributes:
+        theta: The parameter vector, updated in place.
         lr: γ_0.
         schedule: The learning-rate schedule.
         r: Number of updates taken so far.
     """
 
-    def __init__(
-        self,
-        params: Iterable[_HasGrad] | np.ndarray,
-        lr: float,
-        schedule: Schedule = "constant",
-    ) -> None:
-        """Check the arguments and take the parameters.
+    def __init__(self, theta: np.ndarray, lr: float, schedule: Schedule = "constant") -> None:
+        """Check the arguments and take the parameter vector.
 
         Args:
-            params: Engine parameters (objects with ``data`` and ``grad``), or one 1-D float64
-                numpy array that :meth:`step` updates in place.
+            theta: A non-empty, writeable 1-D float64 array; :meth:`step` updates it in place.
             lr: γ_0, positive.
             schedule: ``"constant"``, ``"inverse"`` or a callable ``r -> γ_r``.
 
         Raises:
-            ValueError: On an empty parameter list, a parameter listed twice, a non-positive
-                learning rate, an unknown schedule, or an array that is not 1-D float64.
-            TypeError: On a learning rate that is not a number.
+            ValueError: On a non-positive learning rate, an unknown schedule, or an array
+                that is not a writeable, non-empty 1-D float64 vector.
+            TypeError: On a learning rate that is not a number, or engine parameters
+                (use :class:`ParameterOptimizer`).
         """
+        if not isinstance(theta, np.ndarray):
+            raise TypeError(
+                f"{type(self).__name__} updates a numpy vector; for engine parameters use "
+                f"ParameterOptimizer(params, {type(self).__name__}, lr=...)"
+            )
+        if theta.ndim != 1 or theta.dtype != np.float64 or theta.size == 0:
+            raise ValueError(
+                "the parameters must be a non-empty 1-D float64 vector, got "
+                f"shape {theta.shape} and dtype {theta.dtype}"
+            )
+        if not theta.flags.writeable:
+            raise ValueError("the parameter array must be writeable (it is updated in place)")
         self.lr = positive("lr", lr)
         if not callable(schedule) and schedule not in SCHEDULES:
             raise ValueError(
                 f"schedule must be one of {SCHEDULES!r} or a callable, got {schedule!r}"
             )
         self.schedule = schedule
+        self.theta = theta
         self.r = 0
-        self._array: np.ndarray | None = None
-        self._params: list[_HasGrad] = []
-        if isinstance(params, np.ndarray):
-            if params.ndim != 1 or params.dtype != np.float64 or params.size == 0:
-                raise ValueError(
-                    "an array of parameters must be a non-empty 1-D float64 vector, got "
-                    f"shape {params.shape} and dtype {params.dtype}"
-                )
-            if not params.flags.writeable:
-                raise ValueError("the parameter array must be writeable (it is updated in place)")
-            self._array = params
-            size = params.size
-        else:
-            self._params = list(params)
-            if not self._params:
-                raise ValueError("no parameters to optimise")
-            if len({id(p) for p in self._params}) != len(self._params):
-                raise ValueError("a parameter appears more than once; it would be updated twice")
-            size = len(self._params)
-        self._size = size
 
-    def zero_grad(self) -> None:
-        """Set every engine parameter's ``.grad`` to 0.0 (before the next backward passes).
-
-        Raises:
-            TypeError: If the optimiser works on a numpy array (which has no ``.grad``).
-        """
-        if self._array is not None:
-            raise TypeError("zero_grad is for engine parameters; an array optimiser has no .grad")
-        for p in self._params:
-            p.grad = 0.0
-
-    def step(self, grad: np.ndarray | None = None) -> float:
+    def step(self, grad: np.ndarray) -> float:
         """Take update r + 1: θ ← θ + Δθ, with Δθ from the gradient and γ_{r+1}.
 
         Args:
-            grad: For an array optimiser, Σ_i ∂R_i/∂θ as an array of θ's shape. For engine
-                parameters, leave it out: the gradient is read from each ``.grad``.
+            grad: Σ_i ∂R_i/∂θ, an array of θ's shape.
 
         Returns:
             The learning rate γ_r used for this update.
 
         Raises:
-            ValueError: If the gradient is missing, of the wrong shape, or not finite.
-            TypeError: If a gradient is passed for engine parameters.
+            ValueError: If the gradient is of the wrong shape or not finite (θ is unchanged).
         """
-        if self._array is not None:
-            if grad is None:
-                raise ValueError("an array optimiser needs the gradient: step(grad)")
-            g = np.asarray(grad, dtype=np.float64)
-            if g.shape != self._array.shape:
-                raise ValueError(f"gradient shape {g.shape} != parameter shape {self._array.shape}")
-        else:
-            if grad is not None:
-                raise TypeError("engine parameters carry their gradients; call step() without one")
-            g = np.array([float(p.grad) for p in self._params])
-        if not np.all(np.isfinite(g)):
+        g = np.asarray(grad, dtype=np.float64)
+        if g.shape != self.theta.shape:
+            raise ValueError(f"gradient shape {g.shape} != parameter shape {self.theta.shape}")
+        if not np.isfinite(g).all():
             raise ValueError("the gradient contains NaN or infinite entries")
         rate = learning_rate(self.lr, self.schedule, self.r + 1)
-        change = self._direction(g, rate)
+        self.theta += self._direction(g, rate)
         self.r += 1
-        if self._array is not None:
-            self._array += change
-        else:
-            for p, d in zip(self._params, change, strict=True):
-                p.data = p.data + float(d)
         return rate
 
     def _direction(self, grad: np.ndarray, rate: float) -> np.ndarray:
@@ -203,7 +164,7 @@ class GradientDescent(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[_HasGrad] | np.ndarray,
+        theta: np.ndarray,
         lr: float,
         schedule: Schedule = "constant",
         momentum: float = 0.0,
@@ -211,7 +172,7 @@ class GradientDescent(Optimizer):
         """Set up the optimiser.
 
         Args:
-            params: Engine parameters or a 1-D float64 array (see :class:`Optimizer`).
+            theta: The 1-D float64 parameter vector (see :class:`Optimizer`).
             lr: γ_0, positive.
             schedule: ``"constant"``, ``"inverse"`` or a callable ``r -> γ_r``.
             momentum: μ in [0, 1).
@@ -219,9 +180,9 @@ class GradientDescent(Optimizer):
         Raises:
             ValueError: As :class:`Optimizer`, or a momentum outside [0, 1).
         """
-        super().__init__(params, lr, schedule)
+        super().__init__(theta, lr, schedule)
         self.momentum = fraction("momentum", momentum)
-        self._velocity = np.zeros(self._size)
+        self._velocity = np.zeros(theta.size)
 
     def _direction(self, grad: np.ndarray, rate: float) -> np.ndarray:
         if self.momentum == 0.0:
@@ -239,7 +200,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[_HasGrad] | np.ndarray,
+        theta: np.ndarray,
         lr: float = 1e-3,
         schedule: Schedule = "constant",
         betas: tuple[float, float] = (0.9, 0.999),
@@ -248,7 +209,7 @@ class Adam(Optimizer):
         """Set up the optimiser.
 
         Args:
-            params: Engine parameters or a 1-D float64 array (see :class:`Optimizer`).
+            theta: The 1-D float64 parameter vector (see :class:`Optimizer`).
             lr: γ_0, positive.
             schedule: ``"constant"``, ``"inverse"`` or a callable ``r -> γ_r``.
             betas: Decay rates (β1, β2) of the first and second moments, each in [0, 1).
@@ -257,14 +218,14 @@ class Adam(Optimizer):
         Raises:
             ValueError: As :class:`Optimizer`, betas outside [0, 1), or a non-positive ε.
         """
-        super().__init__(params, lr, schedule)
+        super().__init__(theta, lr, schedule)
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.beta1 = fraction("beta1", betas[0])
         self.beta2 = fraction("beta2", betas[1])
         self.eps = positive("eps", eps)
-        self._m = np.zeros(self._size)
-        self._v = np.zeros(self._size)
+        self._m = np.zeros(theta.size)
+        self._v = np.zeros(theta.size)
 
     def _direction(self, grad: np.ndarray, rate: float) -> np.ndarray:
         r = self.r + 1
@@ -273,3 +234,57 @@ class Adam(Optimizer):
         m_hat = self._m / (1.0 - self.beta1**r)
         v_hat = self._v / (1.0 - self.beta2**r)
         return -rate * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class ParameterOptimizer:
+    """Engine parameters driven by an array optimiser: ``.grad`` in, ``.data`` out.
+
+    >>> from autograd import Value
+    >>> w = Value(1.0)
+    >>> opt = ParameterOptimizer([w], GradientDescent, lr=0.1)
+    >>> opt.zero_grad(); (w * w).backward(); opt.step()
+    0.1
+    >>> w.data
+    0.8
+
+    Attributes:
+        params: The parameters, in order.
+        core: The array optimiser (its ``theta`` mirrors the parameters' ``.data``).
+    """
+
+    def __init__(
+        self, params: Iterable[_HasGrad], optimizer: type[Optimizer], **options: Any
+    ) -> None:
+        """Take the parameters and build the core on their values.
+
+        Args:
+            params: Engine parameters (objects with ``data`` and ``grad``), each once.
+            optimizer: The core's class (:class:`GradientDescent`, :class:`Adam`, ...).
+            **options: The core's own arguments (``lr=``, ``schedule=``, ``momentum=``, ...).
+
+        Raises:
+            ValueError: On no parameters, a parameter listed twice, or bad options.
+        """
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("no parameters to optimise")
+        if len({id(p) for p in self.params}) != len(self.params):
+            raise ValueError("a parameter appears more than once; it would be updated twice")
+        self.core = optimizer(np.array([float(p.data) for p in self.params]), **options)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0.0 (before the next backward passes)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> float:
+        """One update from the parameters' ``.grad``; returns the learning rate used.
+
+        Raises:
+            ValueError: If a gradient is not finite (no parameter changes).
+        """
+        self.core.theta[:] = [float(p.data) for p in self.params]  # they may have been set
+        rate = self.core.step(np.array([float(p.grad) for p in self.params]))
+        for p, v in zip(self.params, self.core.theta.tolist(), strict=True):
+            p.data = v
+        return rate

@@ -1,34 +1,30 @@
-"""Training the lecture's two-layer net: batch or online gradient descent, or quasi-Newton.
+"""Training any module: :func:`fit` and :func:`predict`, one options object, one loop.
 
 The criterion is the penalised risk of ESL §11.4–11.5.2,
 
-    R(θ) + λJ(θ),   R(θ) = Σ_i R_i(θ)   (a *sum* over observations, as in the book),
+    Σ_i R_i(θ) + λJ(θ)   (``scale="sum"``, the book's: λ is the book's λ), or
+    (1/N) Σ_i R_i(θ) + λJ(θ)   (``scale="mean"``, as in micrograd's demo),
 
-so λ here is the book's λ: with a mean loss the same number would weigh N times more. J is
-weight decay (Σ w²) or weight elimination (Σ w²/(1 + w²)) over *all* weights, intercepts
-included (as R's ``nnet`` does).
+with J weight decay (Σ w²) or weight elimination (Σ w²/(1 + w²)) over *all* parameters,
+intercepts included (as R's ``nnet`` does). With the mean scale the same λ weighs N times more.
 
-Methods:
+How the gradient is computed (an *objective*, :class:`Objective`):
 
-* ``"gd"``: gradient descent θ ← θ − γ_r ∂(R + λJ)/∂θ. In **batch** mode each epoch is one
-  update with the gradient summed over the whole training set. In **online** mode each epoch
-  is one sweep over the observations in a random order, one update per observation with the
-  gradient of R_i + (λ/N)J (so that N online steps add up to one batch gradient); use the
-  ``"inverse"`` schedule γ_r = γ_0/r for the Robbins–Monro conditions. ``momentum`` > 0 gives
-  heavy-ball momentum.
-* ``"adam"``: Adam, batch or online, with the same gradients.
-* ``"bfgs"``: scipy's BFGS quasi-Newton method (the optimiser of R's ``nnet``, which ESL uses
-  for its chapter-11 comparisons) on the batch criterion; ``epochs`` is then the iteration
-  cap (``nnet``'s default is 100), which acts as early stopping when λ = 0. Needs scipy
-  (the ``demos`` extra).
+* a :class:`~nn.two_layer.TwoLayerNet` uses the vectorised closed form of ``nn/backprop.py``
+  (δ and s), which the tests check against the engine to 1e-12;
+* any other :class:`~nn.module.Module` whose call maps a list of inputs to a Value or a list
+  of Values is traced once (:func:`autograd.trace`) with the per-example loss, and the tape
+  is replayed on numpy arrays of all N examples: array speed, the engine's own derivatives.
 
-Gradients come from the vectorised closed form of ``nn/backprop.py`` (δ and s), which the
-tests check against the autodiff engine to 1e-12. Several random starts (weights uniform on
-[−0.7, 0.7] by default, ESL §11.5.3; :func:`fit` uses the net's ``init_range``) can be run;
-the one with the lowest final penalised training criterion is kept. With a validation set the
-validation error is recorded every epoch, and ``early_stopping=k`` stops after k epochs
-without improvement and returns the weights of the best validation epoch (without
-``early_stopping``, the last epoch's weights are returned).
+Methods: ``"gd"`` (batch: one update per epoch with the summed gradient; online: one update
+per observation, in a new random order each epoch, with the gradient of that observation's
+share of the criterion, so that N online steps add up to one batch gradient), ``"adam"``, and
+``"bfgs"`` (scipy's quasi-Newton method, as R's ``nnet``; ``epochs`` is the iteration cap).
+
+The loop calls *observers* once per epoch with an :class:`Epoch` (epoch 0 is the start);
+the history, early stopping and the progress bar are observers, and so can be yours (an
+observer that returns True stops the start). A step that makes the criterion non-finite or
+grow a millionfold raises :class:`DivergenceError` naming the learning rate and the epoch.
 """
 
 from __future__ import annotations
@@ -36,54 +32,177 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from autograd import Value, no_grad, trace
 from nn import backprop
-from nn.checks import RandomSource, as_generator, choice, count, non_negative, positive
+from nn.args import choice, count, fraction, matrix, non_negative, positive
+from nn.losses import cross_entropy, hinge, squared_error
+from nn.module import Module
 from nn.optim import Adam, GradientDescent, Optimizer, Schedule, learning_rate
+from nn.options import DEFAULT_PENALTY, METHODS, MODES, PENALTIES, SCALES, TAPE_LOSSES
+from nn.rng import INIT_RANGE, RandomSource, as_generator, uniform_weights
+from nn.two_layer import TwoLayerNet
 
-__all__ = ["METHODS", "MODES", "FitResult", "History", "fit", "fit_arrays", "initial_weights"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-METHODS: tuple[str, ...] = ("gd", "adam", "bfgs")
-MODES: tuple[str, ...] = ("batch", "online")
-INIT_SCALE = 0.7
-"""Starting weights are uniform on [−0.7, 0.7] (ESL §11.5.3, for standardised inputs)."""
+__all__ = [
+    "DivergenceError",
+    "EarlyStopping",
+    "Epoch",
+    "FitOptions",
+    "History",
+    "Objective",
+    "fit",
+    "objective_for",
+    "predict",
+    "progress_bar",
+]
+
+Array = NDArray[np.float64]
+Loss = str | Callable[[list[Value], list[Value]], Value]
+"""A loss name (:data:`nn.options.TAPE_LOSSES`) or R_i = loss(outputs, targets) on Values."""
+Observer = Callable[["Epoch"], bool | None]
+"""Called once per epoch; returning True stops the current start."""
+
+GROWTH_LIMIT = 1e6
+"""A gradient method has diverged when the criterion exceeds this many times its start."""
 
 
-class TwoLayer(Protocol):
-    """What :func:`fit` needs of a net: output function, starting range, weights as arrays."""
-
-    output: str
-    init_range: float
-
-    def to_arrays(self) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def set_arrays(self, alpha: np.ndarray, beta: np.ndarray) -> None: ...
+class DivergenceError(FloatingPointError):
+    """Training made the criterion non-finite or blow up: lower the learning rate."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class FitOptions:
+    """Every setting of :func:`fit`, checked when it is made (frozen: safe to reuse).
+
+    Attributes:
+        loss: ``"squared"``, ``"cross_entropy"``, ``"hinge"`` or a callable
+            ``(outputs, targets) -> R_i`` on lists of Values. Default: cross-entropy for a
+            softmax :class:`TwoLayerNet`, squared error otherwise.
+        lam: λ ≥ 0 (see ``scale``).
+        penalty: ``"weight_decay"`` (J = Σw², the default), ``"weight_elimination"``
+            (J = Σw²/(1+w²)) or ``None`` (λ must then be 0).
+        scale: ``"sum"`` (Σ_i R_i + λJ, the book's, default) or ``"mean"`` ((1/N) Σ_i R_i + λJ).
+        method: ``"gd"``, ``"adam"`` or ``"bfgs"`` (needs scipy: the ``demos`` extra).
+        mode: ``"batch"`` or ``"online"`` (gradient methods only).
+        epochs: Number of epochs (sweeps over the data); for BFGS the iteration cap.
+        lr: γ_0 > 0 for ``"gd"`` and ``"adam"`` (not needed with a callable schedule);
+            must be left out for ``"bfgs"``.
+        schedule: ``"constant"``, ``"inverse"`` (γ_0/r) or a callable ``r -> γ_r`` (r ≥ 1).
+        momentum: Heavy-ball momentum μ in [0, 1) for ``"gd"``.
+        early_stopping: Patience k ≥ 1: stop after k epochs without a lower validation error
+            and keep the best validation epoch's weights (needs ``validation=`` in fit).
+        starts: Number of starts ≥ 1: the model's weights, then weights uniform on
+            ±``init_range`` (the model's, 0.7 if it has none); the lowest final criterion wins.
+        rng: Generator or seed (:func:`nn.rng.as_generator`), required for several starts
+            and for online mode.
+        progress: Show a progress bar; by default in a terminal or a notebook.
+
+    Raises:
+        ValueError: On unknown names, out-of-range numbers or options that do not go together.
+        TypeError: On a non-numeric λ, lr or momentum.
+    """
+
+    loss: Loss | None = None
+    lam: float = 0.0
+    penalty: str | None = DEFAULT_PENALTY
+    scale: str = "sum"
+    method: str = "gd"
+    mode: str = "batch"
+    epochs: int = 100
+    lr: float | None = None
+    schedule: Schedule = "constant"
+    momentum: float = 0.0
+    early_stopping: int | None = None
+    starts: int = 1
+    rng: RandomSource | None = None
+    progress: bool | None = None
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        if self.loss is not None and not callable(self.loss):
+            choice("loss", self.loss, TAPE_LOSSES)
+        put("lam", non_negative("lam", self.lam))
+        choice("penalty", self.penalty, PENALTIES)
+        if self.penalty is None and self.lam != 0.0:
+            raise ValueError(f"lam={self.lam} given with penalty=None; name the penalty")
+        choice("scale", self.scale, SCALES)
+        choice("method", self.method, METHODS)
+        choice("mode", self.mode, MODES)
+        put("epochs", count("epochs", self.epochs))
+        put("momentum", fraction("momentum", self.momentum))
+        if self.method == "bfgs":
+            if self.mode != "batch":
+                raise ValueError("method='bfgs' minimises the batch criterion: use mode='batch'")
+            if self.lr is not None or self.schedule != "constant":
+                raise ValueError("method='bfgs' has no learning rate: leave lr and schedule out")
+        else:
+            if self.lr is None and not callable(self.schedule):
+                raise ValueError(f"method={self.method!r} needs a learning rate lr > 0 (or a "
+                                 "callable schedule r -> γ_r)")
+            if self.lr is not None:
+                put("lr", positive("the learning rate lr", self.lr))
+            learning_rate(self.lr or 1.0, self.schedule, 1)  # a bad schedule fails now
+        if self.momentum != 0.0 and self.method != "gd":
+            raise ValueError("momentum is for method='gd' (Adam has its own betas)")
+        if self.early_stopping is not None:
+            put("early_stopping", count("early_stopping", self.early_stopping))
+        put("starts", count("starts", self.starts))
+        if self.rng is None and (self.starts > 1 or self.mode == "online"):
+            raise ValueError("rng is required for several starts and for online mode")
+        if self.progress not in (None, True, False):
+            raise TypeError(f"progress must be True, False or None, got {self.progress!r}")
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """What observers see after each epoch (epoch 0 is the starting point).
+
+    Attributes:
+        start: Index of the start (0 is the model's own weights).
+        epoch: Epochs done (BFGS: iterations).
+        loss: The penalised criterion.
+        train_error: Mean unpenalised loss (1/N) Σ_i R_i on the training set.
+        val_error: Mean loss on the validation set, or None without one.
+        theta: The parameters, in ``model.parameters()`` order (read only; copy to keep).
+        predict: ``predict(X)`` → N × K outputs at these parameters.
+    """
+
+    start: int
+    epoch: int
+    loss: float
+    train_error: float
+    val_error: float | None
+    theta: Array
+    predict: Callable[[ArrayLike], Array]
+
+
+@dataclass(repr=False)
 class History:
     """What happened during a fit (of the start that was kept).
 
-    Index e of the per-epoch lists is the state after e epochs (e = 0 is the starting point);
-    for BFGS an "epoch" is one iteration.
+    Index e of the per-epoch lists is the state after e epochs (e = 0 is the start).
 
     Attributes:
-        loss: Penalised criterion Σ_i R_i + λJ on the training set.
-        train_error: Mean unpenalised loss (1/N) Σ_i R_i on the training set.
-        val_error: Mean loss on the validation set (empty without one).
+        loss: Penalised criterion per epoch.
+        train_error: Mean unpenalised loss on the training set per epoch.
+        val_error: Mean loss on the validation set per epoch (empty without one).
         start_losses: Final penalised criterion of every start, in order.
         best_start: Index of the start that was kept.
-        best_epoch: Epoch whose weights were returned: the best validation epoch with early
+        best_epoch: Epoch whose weights were kept: the best validation epoch with early
             stopping, otherwise the last epoch run.
-        stopped_early: Whether early stopping ended the kept start before ``epochs``.
-        method: ``"gd"``, ``"adam"`` or ``"bfgs"``.
-        mode: ``"batch"`` or ``"online"``.
-        lam: λ on the summed scale.
+        stopped_early: Whether an observer ended the kept start before ``epochs``.
+        options: The settings of the fit.
         seconds: Wall-clock time of the whole fit.
     """
 
@@ -94,522 +213,498 @@ class History:
     best_start: int = 0
     best_epoch: int = 0
     stopped_early: bool = False
-    method: str = "gd"
-    mode: str = "batch"
-    lam: float = 0.0
+    options: FitOptions | None = None
     seconds: float = 0.0
 
+    def __call__(self, ev: Epoch) -> None:
+        """Record one epoch (the history is itself an observer)."""
+        self.loss.append(ev.loss)
+        self.train_error.append(ev.train_error)
+        if ev.val_error is not None:
+            self.val_error.append(ev.val_error)
+        self.best_epoch = ev.epoch
 
-@dataclass
-class FitResult:
-    """Fitted weights and the history of :func:`fit_arrays`.
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(empty)"
+        how = "" if self.options is None else f"{self.options.method} {self.options.mode}, "
+        return (f"History({how}{len(self.loss) - 1} epochs, R + λJ {self.loss[0]:.4g} → "
+                f"{self.loss[-1]:.4g}, best epoch {self.best_epoch}, {self.seconds:.2f} s)")
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Plot the criterion (and the validation error, if any) against the epoch.
+
+        Args:
+            ax: Axes to draw on; by default a new pyplot figure.
+
+        Returns:
+            The Axes.
+        """
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots()
+        ax.plot(self.loss, label="R + λJ (training)")
+        if self.val_error:
+            ax.plot(self.val_error, label="validation error")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.legend()
+        return ax
+
+
+class EarlyStopping:
+    """An observer that stops after ``patience`` epochs without a lower validation error.
 
     Attributes:
-        alpha: M × (p+1) hidden weights, column 0 the intercepts.
-        beta: K × (M+1) output weights, column 0 the intercepts.
-        history: The training history.
+        best_theta: The parameters of the best validation epoch so far.
+        best_epoch: That epoch.
     """
 
-    alpha: np.ndarray
-    beta: np.ndarray
-    history: History
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.best_error = math.inf
+        self.best_theta: Array | None = None
+        self.best_epoch = 0
+        self.waited = 0
+
+    def __call__(self, ev: Epoch) -> bool:
+        """Track the best epoch; True once ``patience`` epochs have passed without one."""
+        if ev.val_error is None:
+            raise ValueError("early stopping needs a validation set (validation=(X_val, Y_val))")
+        if ev.val_error < self.best_error:
+            self.best_error, self.best_epoch = ev.val_error, ev.epoch
+            self.best_theta, self.waited = ev.theta.copy(), 0
+        else:
+            self.waited += 1
+        return self.waited >= self.patience
 
 
-def initial_weights(
-    p: int, m: int, k: int, rng: RandomSource, scale: float = INIT_SCALE
-) -> tuple[np.ndarray, np.ndarray]:
-    """Random starting weights, uniform on [−scale, scale] (alpha drawn before beta).
+def progress_bar(total: int, desc: str, enabled: bool | None, stream: TextIO | None = None) -> Any:
+    """The one progress bar of ``nn`` and the demos: tqdm's, as a bar in terminals and notebooks.
 
-    These are the weights ``TwoLayerNet(p, m, k, rng=rng, init_range=scale)`` starts from.
+    It is cleared when closed (nothing is left behind), so piped and terminal output match.
 
     Args:
-        p: Number of inputs.
-        m: Number of hidden units.
-        k: Number of outputs.
-        rng: Generator or integer seed (see :func:`nn.checks.as_generator`).
-        scale: Half-width of the uniform distribution (≥ 0).
+        total: Number of steps.
+        desc: Label in front of the bar.
+        enabled: Show it; None means when ``stream`` is a terminal or we run in a notebook.
+        stream: Where a terminal bar goes (default ``sys.stderr``).
 
     Returns:
-        ``(alpha, beta)`` of shapes M × (p+1) and K × (M+1).
-
-    Raises:
-        ValueError: On a negative or non-finite scale.
-        TypeError: On a non-numeric scale or an unusable rng.
+        A ``tqdm`` bar (use ``update``, ``set_postfix_str``, ``close``, or ``with``).
     """
-    scale = non_negative("scale", scale)
-    gen = as_generator(rng)
-    alpha = gen.uniform(-scale, scale, size=(m, p + 1))
-    beta = gen.uniform(-scale, scale, size=(k, m + 1))
-    return alpha, beta
+    from tqdm.auto import tqdm
+
+    out = sys.stderr if stream is None else stream
+    if enabled is None:  # tqdm.auto is the notebook bar inside a Jupyter kernel
+        enabled = tqdm.__module__ == "tqdm.notebook" or bool(getattr(out, "isatty", bool)())
+    return tqdm(total=total, desc=desc, disable=not enabled, leave=False, file=out,
+                mininterval=0.2, dynamic_ncols=True)
 
 
-def _matrix(name: str, value: np.ndarray) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (one row per observation), got {arr.shape}")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} has no rows: need at least one (N >= 1), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
+class Objective(Protocol):
+    """How :func:`fit` evaluates a model on flat parameter vectors θ.
+
+    Attributes:
+        n_inputs: p, the number of inputs.
+    """
+
+    n_inputs: int
+
+    def read(self) -> Array:
+        """The model's parameters as θ."""
+        ...
+
+    def write(self, theta: Array) -> None:
+        """Set the model's parameters from θ."""
+        ...
+
+    def risk(self, theta: Array, x: Array, y: Array, need_grad: bool) -> tuple[float, Array | None]:
+        """Σ_i R_i over the rows of x, y at θ, and its gradient when asked."""
+        ...
+
+    def predict(self, theta: Array, x: Array) -> Array:
+        """The N × K outputs at θ."""
+        ...
 
 
-@dataclass
-class _Settings:
-    """Checked arguments of one fit."""
+class _ClosedForm:
+    """The lecture's net through ``nn/backprop.py`` (δ and s on arrays)."""
 
-    loss: str
-    output: str
-    penalty: str | None
-    lam: float
-    epochs: int
-    mode: str
-    method: str
-    lr: float
-    schedule: Schedule
-    momentum: float
-    early_stopping: int | None
+    def __init__(self, net: TwoLayerNet, loss: str) -> None:
+        self.net, self.loss = net, loss
+        p, m, k = net.shape
+        self.n_inputs = p
+        self.shapes = ((m, p + 1), (k, m + 1))
+        self.split = m * (p + 1)
 
+    def _unpack(self, theta: Array) -> tuple[Array, Array]:
+        return (theta[: self.split].reshape(self.shapes[0]),
+                theta[self.split :].reshape(self.shapes[1]))
 
-class _Problem:
-    """The data and criterion of one fit, on flat parameter vectors θ = (vec α, vec β)."""
+    def read(self) -> Array:
+        return np.concatenate([w.ravel() for w in self.net.to_arrays()])
 
-    def __init__(
-        self,
-        x: np.ndarray,
-        y: np.ndarray,
-        shapes: tuple[tuple[int, int], tuple[int, int]],
-        settings: _Settings,
-    ) -> None:
-        self.x, self.y, self.settings = x, y, settings
-        (self.m, self.p1), (self.k, self.m1) = shapes
-        self.split = self.m * self.p1
+    def write(self, theta: Array) -> None:
+        self.net.set_arrays(*self._unpack(theta))
 
-    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        alpha = theta[: self.split].reshape(self.m, self.p1)
-        beta = theta[self.split :].reshape(self.k, self.m1)
-        return alpha, beta
-
-    def criterion(
-        self, theta: np.ndarray, rows: slice | np.ndarray | None = None, lam_scale: float = 1.0
-    ) -> tuple[float, np.ndarray]:
-        """Penalised criterion and its gradient, on all rows or the given ones."""
-        s = self.settings
-        alpha, beta = self.unpack(theta)
-        x, y = (self.x, self.y) if rows is None else (self.x[rows], self.y[rows])
+    def risk(self, theta: Array, x: Array, y: Array, need_grad: bool) -> tuple[float, Array | None]:
+        alpha, beta = self._unpack(theta)
         value, g_alpha, g_beta = backprop.risk_and_gradients(
-            alpha, beta, x, y, loss=s.loss, output=s.output,
-            penalty=s.penalty, lam=s.lam * lam_scale,
-        )
-        return value, np.concatenate([g_alpha.ravel(), g_beta.ravel()])
+            alpha, beta, x, y, loss=self.loss, output=self.net.output, penalty=None,
+            need_grad=need_grad)
+        return value, np.concatenate([g_alpha.ravel(), g_beta.ravel()]) if need_grad else None
 
-    def mean_loss(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
-        """(1/N) Σ_i R_i on the given data, without the penalty."""
-        s = self.settings
-        alpha, beta = self.unpack(theta)
-        return backprop.risk(alpha, beta, x, y, loss=s.loss, output=s.output) / x.shape[0]
-
-    def evaluate(self, theta: np.ndarray) -> tuple[float, float]:
-        """Penalised criterion Σ_i R_i + λJ and mean loss on the training set (one pass)."""
-        s = self.settings
-        mean = self.mean_loss(theta, self.x, self.y)
-        alpha, beta = self.unpack(theta)
-        pen = backprop.penalty_value(alpha, beta, s.penalty, s.lam)
-        return mean * self.x.shape[0] + pen, mean
+    def predict(self, theta: Array, x: Array) -> Array:
+        return backprop.forward(*self._unpack(theta), x, self.net.output).f
 
 
-class _Progress:
-    """A periodic progress line on a stream, written only when enabled."""
-
-    def __init__(self, enabled: bool, stream: TextIO, total: int, starts: int) -> None:
-        self.enabled, self.stream, self.total, self.starts = enabled, stream, total, starts
-        self.last = 0.0
-        self.shown = False
-
-    def update(self, start: int, epoch: int, loss: float) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.last < 0.2:
-            return
-        self.last = now
-        self.shown = True
-        self.stream.write(
-            f"\rstart {start + 1}/{self.starts}  epoch {epoch}/{self.total}  "
-            f"R + λJ = {loss:.6g}   "
-        )
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
+_NAMED_LOSSES: dict[str, Callable[[list[Value], list[Value]], Value]] = {
+    "squared": squared_error, "cross_entropy": cross_entropy, "hinge": hinge,
+}
 
 
-def fit_arrays(
-    alpha: np.ndarray,
-    beta: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    output: str = "identity",
-    loss: str | None = None,
-    weight_decay: float = 0.0,
-    penalty: str | None = "weight_decay",
-    epochs: int = 100,
-    mode: str = "batch",
-    method: str = "gd",
-    lr: float | None = None,
-    schedule: Schedule = "constant",
-    momentum: float = 0.0,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
-    early_stopping: int | None = None,
-    starts: int = 1,
-    init_range: float = INIT_SCALE,
-    rng: RandomSource | None = None,
-    progress: bool | None = None,
-    stream: TextIO | None = None,
-) -> FitResult:
-    """Fit the two-layer net given by weight arrays; see the module docstring for the methods.
+class _Traced:
+    """Any module, through a tape of the per-example loss replayed on the whole batch."""
 
-    Every argument is checked before any work starts.
+    def __init__(self, model: Module, loss: Loss, n_inputs: int) -> None:
+        self.model, self.n_inputs = model, n_inputs
+        self.params = model.parameters()
+        if not self.params:
+            raise ValueError(f"{type(model).__name__} has no parameters to fit")
+        self.loss = _NAMED_LOSSES[loss] if isinstance(loss, str) else loss
+        self._loss_tape: Any = None
+        self._output_tapes: list[Any] = []
+
+    def _outputs(self, x: Sequence[Value]) -> list[Value]:
+        out = self.model(list(x))
+        outs = [out] if isinstance(out, Value) else list(out)
+        if not outs or not all(isinstance(o, Value) for o in outs):
+            raise ValueError(f"{type(self.model).__name__} must map a list of {self.n_inputs} "
+                             f"inputs to a Value or a list of Values, got {out!r}")
+        return outs
+
+    def _example_loss(self, *v: Value) -> Value:
+        outs = self._outputs(v[: self.n_inputs])
+        targets = list(v[self.n_inputs :])
+        if len(outs) != len(targets):
+            raise ValueError(f"{type(self.model).__name__} has {len(outs)} outputs but Y has "
+                             f"{len(targets)} columns")
+        return self.loss(outs, targets)
+
+    def read(self) -> Array:
+        return np.array([p.data for p in self.params])
+
+    def write(self, theta: Array) -> None:
+        for p, v in zip(self.params, theta.tolist(), strict=True):
+            p.data = v
+
+    def risk(self, theta: Array, x: Array, y: Array, need_grad: bool) -> tuple[float, Array | None]:
+        rows = np.hstack([x, y])
+        if self._loss_tape is None:  # traced once, on the first example seen
+            self._loss_tape = trace(self._example_loss, inputs=rows[0].tolist(),
+                                    params=self.params)
+        self.write(theta)
+        if not need_grad:
+            return float(self._loss_tape.forward(rows).sum()), None
+        risks, grad = self._loss_tape.gradient(rows)
+        return float(risks.sum()), grad
+
+    def predict(self, theta: Array, x: Array) -> Array:
+        if not self._output_tapes:  # one tape per output, traced on the first row
+            with no_grad():
+                k = len(self._outputs([Value(v) for v in x[0].tolist()]))
+            self._output_tapes = [
+                trace(lambda *v, k=k: self._outputs(v)[k], inputs=x[0].tolist(),
+                      params=self.params)
+                for k in range(k)
+            ]
+        self.write(theta)
+        return np.column_stack([tape.forward(x) for tape in self._output_tapes])
+
+
+def objective_for(model: Module, loss: Loss | None, n_inputs: int) -> Objective:
+    """The objective :func:`fit` uses for ``model`` (closed form or tape).
 
     Args:
-        alpha: Starting M × (p+1) hidden weights (column 0 the intercepts); not modified.
-        beta: Starting K × (M+1) output weights (column 0 the intercepts); not modified.
-        x: N × p inputs.
-        y: N × K responses (a 1-D array is taken as N × 1).
-        output: ``"identity"`` (regression) or ``"softmax"`` (classification).
-        loss: ``"squared"`` or ``"cross_entropy"``; by default squared error for the identity
-            output and cross-entropy for the softmax.
-        weight_decay: λ ≥ 0 on the summed scale (the book's scale).
-        penalty: ``"weight_decay"`` (J = Σw²), ``"weight_elimination"`` (J = Σw²/(1+w²)), or
-            ``None`` (no penalty; λ must then be 0).
-        epochs: Number of epochs (sweeps over the data); for BFGS the iteration cap.
-        mode: ``"batch"`` or ``"online"`` (gradient methods only).
-        method: ``"gd"``, ``"adam"`` or ``"bfgs"``.
-        lr: γ_0 > 0, required for ``"gd"`` and ``"adam"``; must be left out for ``"bfgs"``.
-        schedule: ``"constant"``, ``"inverse"`` (γ_0/r) or a callable ``r -> γ_r``.
-        momentum: Heavy-ball momentum μ in [0, 1) for ``"gd"``.
-        validation: Optional ``(x_val, y_val)``; its mean loss is recorded every epoch.
-        early_stopping: Patience k ≥ 1: stop after k epochs without a lower validation error
-            and return the best validation epoch's weights. Needs ``validation``.
-        starts: Number of starts ≥ 1. The first starts from the given weights, the others
-            from weights drawn uniformly on [−init_range, init_range] with ``rng``.
-        init_range: Half-width of the extra starts' range (0.7, ESL §11.5.3).
-        rng: Generator or seed (see :func:`nn.checks.as_generator`); required for several
-            starts and for online mode (the order of the observations in each epoch).
-        progress: Show a progress line; by default only when ``stream`` is a terminal.
-        stream: Where the progress line goes (default: ``sys.stderr``).
-
-    Returns:
-        The fitted weights (of the start with the lowest final penalised criterion) and the
-        history.
+        model: A :class:`TwoLayerNet`, or any module mapping a list of inputs to a Value or
+            a list of Values.
+        loss: As :attr:`FitOptions.loss`.
+        n_inputs: p, the columns of X (a TwoLayerNet knows its own).
 
     Raises:
-        ValueError: On inconsistent shapes, no observations (N = 0), NaN or infinite data, a
-            negative λ, a non-positive learning rate (also from a callable schedule at r = 1),
-            unknown options or options that do not go together.
-        TypeError: On non-numeric λ, learning rate or init_range, or an unusable rng.
-        ImportError: For ``"bfgs"`` when scipy is not installed.
+        ValueError: On a loss the model cannot use, or a model whose outputs do not match Y.
+        TypeError: On something that is not a Module.
     """
-    alpha0 = _matrix("alpha", alpha)
-    beta0 = _matrix("beta", beta)
-    m, p1 = alpha0.shape
-    k = beta0.shape[0]
-    if beta0.shape != (k, m + 1):
-        raise ValueError(f"beta must be K × (M+1) = ({k}, {m + 1}) for M = {m}, got {beta0.shape}")
-    xs = _matrix("X", x)
-    ys = _matrix("Y", y)
-    if xs.shape[1] != p1 - 1:
-        raise ValueError(f"X has {xs.shape[1]} columns but the net has p = {p1 - 1} inputs")
-    if ys.shape != (xs.shape[0], k):
-        raise ValueError(f"Y must be N × K = ({xs.shape[0]}, {k}), got {ys.shape}")
+    if isinstance(model, TwoLayerNet):
+        named = loss if loss is not None else (
+            "cross_entropy" if model.output == "softmax" else "squared")
+        if not isinstance(named, str) or named not in backprop.LOSSES:
+            raise ValueError(f"a TwoLayerNet is fitted by its closed form, which has the losses "
+                             f"{backprop.LOSSES!r}; got loss={named!r}")
+        backprop.check_pairing(named, model.output)
+        return _ClosedForm(model, named)
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nn Module, got {type(model).__name__}")
+    return _Traced(model, "squared" if loss is None else loss, n_inputs)
+
+
+def predict(model: Module, X: ArrayLike) -> Array:  # noqa: N803
+    """The model's outputs for each row of X, as an N × K array (no graph is kept).
+
+    A :class:`TwoLayerNet` is evaluated by the closed form, any other module through a tape.
+
+    Raises:
+        ValueError: On an empty or non-finite X, or a model that does not map a row of X
+            to Values.
+    """
+    x = matrix("X", X)
+    objective = objective_for(model, None, x.shape[1])
+    x = matrix("X", x, cols=objective.n_inputs)
+    return objective.predict(objective.read(), x)
+
+
+class _Criterion:
+    """The penalised, scaled criterion of one fit on flat θ, and its gradient."""
+
+    def __init__(self, objective: Objective, x: Array, y: Array, opts: FitOptions) -> None:
+        self.objective, self.x, self.y, self.opts = objective, x, y, opts
+        self.n = x.shape[0]
+        self.weight = 1.0 if opts.scale == "sum" else 1.0 / self.n
+        self.lam = opts.lam if opts.penalty is not None else 0.0
+
+    def penalty(self, theta: Array, share: float = 1.0) -> tuple[float, Array]:
+        """λJ(θ) times ``share`` and its gradient."""
+        lam = self.lam * share
+        sq = theta * theta
+        if self.opts.penalty == "weight_elimination":
+            return lam * float(np.sum(sq / (1.0 + sq))), 2.0 * lam * theta / (1.0 + sq) ** 2
+        return lam * float(np.sum(sq)), 2.0 * lam * theta
+
+    def __call__(self, theta: Array, need_grad: bool, rows: slice | None = None
+                 ) -> tuple[float, float, Array | None]:
+        """(criterion, Σ_i R_i, gradient or None) over all rows, or one row's share."""
+        x, y = (self.x, self.y) if rows is None else (self.x[rows], self.y[rows])
+        with np.errstate(all="ignore"):
+            data, grad = self.objective.risk(theta, x, y, need_grad)
+            pen, pen_grad = self.penalty(theta, x.shape[0] / self.n)
+            value = self.weight * data + pen
+            if grad is not None:
+                grad = self.weight * grad + pen_grad
+        return value, data, grad
+
+
+def fit(
+    model: Module,
+    X: ArrayLike,  # noqa: N803
+    Y: ArrayLike,  # noqa: N803
+    options: FitOptions | None = None,
+    /,
+    *,
+    validation: tuple[ArrayLike, ArrayLike] | None = None,
+    observers: Sequence[Observer] = (),
+    stream: TextIO | None = None,
+    **settings: Any,
+) -> History:
+    """Fit ``model`` in place; its current weights are the first start.
+
+    >>> from nn import MLP
+    >>> fit(MLP(2, [16, 16, 1], activation="relu"), X, y, loss="hinge", lam=1e-4,  # doctest: +SKIP
+    ...     scale="mean", epochs=100, schedule=lambda r: 1.0 - 0.9 * (r - 1) / 100)
+
+    Args:
+        model: A :class:`TwoLayerNet` (closed-form gradients) or any module mapping a list of
+            p inputs to a Value or a list of K Values (traced).
+        X: N × p inputs.
+        Y: N × K targets (a 1-D array is one column).
+        options: A :class:`FitOptions`; or give its fields as keywords (``**settings``).
+        validation: ``(X_val, Y_val)``: its mean loss is recorded every epoch.
+        observers: Called with an :class:`Epoch` after every epoch; True stops the start.
+        stream: Where a terminal progress bar goes (default ``sys.stderr``).
+        **settings: The fields of :class:`FitOptions` (``loss``, ``lam``, ``penalty``,
+            ``scale``, ``method``, ``mode``, ``epochs``, ``lr``, ``schedule``, ``momentum``,
+            ``early_stopping``, ``starts``, ``rng``, ``progress``).
+
+    Returns:
+        The history of the kept start; the model holds its weights.
+
+    Raises:
+        ValueError: On bad data or options (before any work; the model is unchanged).
+        TypeError: On an unknown setting, or settings given twice.
+        DivergenceError: When the criterion becomes non-finite or grows a millionfold (the
+            model is unchanged).
+        ModuleNotFoundError: For ``method="bfgs"`` without scipy (naming the extra).
+    """
+    if options is not None and settings:
+        raise TypeError("give either a FitOptions or its fields as keywords, not both")
+    opts = options if options is not None else FitOptions(**settings)
+    x = matrix("X", X)
+    objective = objective_for(model, opts.loss, x.shape[1])
+    x = matrix("X", x, cols=objective.n_inputs)
+    y = matrix("Y", Y, rows=x.shape[0], column=True)
     val = None
     if validation is not None:
         if len(validation) != 2:
             raise ValueError("validation must be a pair (X_val, Y_val)")
-        xv, yv = _matrix("X_val", validation[0]), _matrix("Y_val", validation[1])
-        if xv.shape[1] != p1 - 1 or yv.shape != (xv.shape[0], k):
-            raise ValueError(
-                f"validation data must be N_val × {p1 - 1} and N_val × {k}, "
-                f"got {xv.shape} and {yv.shape}"
-            )
-        val = (xv, yv)
-    settings = _check_settings(
-        output, loss, weight_decay, penalty, epochs, mode, method, lr, schedule, momentum,
-        early_stopping, val is not None,
-    )
-    n_starts = count("starts", starts)
-    scale = non_negative("init_range", init_range)
-    if rng is None and (n_starts > 1 or settings.mode == "online"):
-        raise ValueError("rng is required for several starts and for online mode")
-    gen = None if rng is None else as_generator(rng)
-    minimize = None
-    if settings.method == "bfgs":
-        from scipy.optimize import minimize  # the optional `demos` extra; ImportError if absent
-
-    out = stream if stream is not None else sys.stderr
-    show = progress if progress is not None else bool(getattr(out, "isatty", lambda: False)())
-    problem = _Problem(xs, ys, (alpha0.shape, beta0.shape), settings)
-    bar = _Progress(show, out, settings.epochs, n_starts)
+        xv = matrix("X_val", validation[0], cols=x.shape[1])
+        val = (xv, matrix("Y_val", validation[1], rows=xv.shape[0], cols=y.shape[1],
+                           column=True))
+    if opts.early_stopping is not None and val is None:
+        raise ValueError("early_stopping needs a validation set (validation=(X_val, Y_val))")
+    gen = None if opts.rng is None else as_generator(opts.rng)
+    minimize = _scipy_minimize() if opts.method == "bfgs" else None
+    crit = _Criterion(objective, x, y, opts)
     begin = time.perf_counter()
-    runs: list[tuple[float, np.ndarray, History]] = []
+    theta0 = objective.read()
+    half = non_negative("init_range", getattr(model, "init_range", INIT_RANGE))
+    runs: list[tuple[float, Array, History]] = []
+    bar = progress_bar(opts.starts * opts.epochs, "fit", opts.progress, stream)
     try:
-        for start in range(n_starts):
-            if start == 0:
-                theta = np.concatenate([alpha0.ravel(), beta0.ravel()])
-            else:
-                a, b = initial_weights(p1 - 1, m, k, gen, scale)  # type: ignore[arg-type]
-                theta = np.concatenate([a.ravel(), b.ravel()])
-            runs.append(_one_start(problem, theta, val, gen, minimize, bar, start))
+        for start in range(opts.starts):
+            theta = theta0 if start == 0 else uniform_weights(theta0.size, gen, half)  # type: ignore[arg-type]
+            runs.append(_one_start(crit, theta, start, val, [*observers], bar, minimize, gen))
+        bar.refresh()  # the final epoch, before the bar is cleared
+    except BaseException:
+        objective.write(theta0)
+        raise
     finally:
         bar.close()
-    best = min(range(n_starts), key=lambda i: runs[i][0])  # the first of equal minima
+    best = min(range(len(runs)), key=lambda i: runs[i][0])  # the first of equal minima
     _, theta_best, history = runs[best]
-    history.best_start = best
+    history.best_start, history.options = best, opts
     history.start_losses = [final for final, _, _ in runs]
     history.seconds = time.perf_counter() - begin
-    a_fit, b_fit = problem.unpack(theta_best)
-    return FitResult(a_fit.copy(), b_fit.copy(), history)
+    objective.write(theta_best)
+    return history
 
 
-def _check_settings(
-    output: str,
-    loss: str | None,
-    weight_decay: float,
-    penalty: str | None,
-    epochs: int,
-    mode: str,
-    method: str,
-    lr: float | None,
-    schedule: Schedule,
-    momentum: float,
-    early_stopping: int | None,
-    has_validation: bool,
-) -> _Settings:
-    choice("output", output, backprop.OUTPUTS)
-    if loss is None:
-        loss = "squared" if output == "identity" else "cross_entropy"
-    choice("loss", loss, backprop.LOSSES)
-    if loss == "cross_entropy" and output != "softmax":
-        raise ValueError("loss='cross_entropy' needs a softmax output")
-    lam = non_negative("weight_decay", weight_decay)
-    choice("penalty", penalty, backprop.PENALTIES)
-    if penalty is None and lam != 0.0:
-        raise ValueError(f"weight_decay={lam} given with penalty=None; name the penalty")
-    choice("method", method, METHODS)
-    choice("mode", mode, MODES)
-    n_epochs = count("epochs", epochs)
-    rate = 0.0
-    if method == "bfgs":
-        if mode != "batch":
-            raise ValueError("method='bfgs' minimises the batch criterion: use mode='batch'")
-        if lr is not None:
-            raise ValueError("method='bfgs' has no learning rate: leave lr out")
-        if momentum != 0.0:
-            raise ValueError("momentum is for method='gd'")
-    else:
-        if lr is None and not callable(schedule):
-            raise ValueError(f"method={method!r} needs a learning rate lr > 0 (or a callable "
-                             "schedule r -> γ_r)")
-        rate = 1.0 if lr is None else positive("the learning rate lr", lr)  # 1.0: unused
-        if method == "adam" and momentum != 0.0:
-            raise ValueError("momentum is for method='gd' (Adam has its own betas)")
-        # Construct once on a dummy vector so that a bad schedule or momentum fails now, and
-        # ask a callable schedule for its first rate, which must be positive.
-        _make_optimizer(method, np.zeros(1), rate, schedule, momentum)
-        learning_rate(rate, schedule, 1)
-    if early_stopping is not None:
-        count("early_stopping", early_stopping)
-        if not has_validation:
-            raise ValueError("early_stopping needs a validation set")
-    return _Settings(
-        loss=loss, output=output, penalty=penalty if lam > 0.0 else None, lam=lam,
-        epochs=n_epochs, mode=mode, method=method, lr=rate, schedule=schedule,
-        momentum=float(momentum), early_stopping=early_stopping,
-    )
-
-
-def _make_optimizer(
-    method: str, theta: np.ndarray, lr: float, schedule: Schedule, momentum: float
-) -> Optimizer:
-    if method == "adam":
-        return Adam(theta, lr=lr, schedule=schedule)
-    return GradientDescent(theta, lr=lr, schedule=schedule, momentum=momentum)
+def _scipy_minimize() -> Callable[..., Any]:
+    try:
+        from scipy.optimize import minimize
+    except ModuleNotFoundError as err:
+        raise ModuleNotFoundError(
+            "method='bfgs' needs scipy: pip install 'deltagrad[demos]' (or scipy)",
+            name="scipy") from err
+    return minimize
 
 
 def _one_start(
-    problem: _Problem,
-    theta: np.ndarray,
-    val: tuple[np.ndarray, np.ndarray] | None,
-    gen: np.random.Generator | None,
-    minimize: Callable[..., Any] | None,
-    bar: _Progress,
+    crit: _Criterion,
+    theta: Array,
     start: int,
-) -> tuple[float, np.ndarray, History]:
-    """Run one start; return its final penalised criterion, its weights and its history."""
-    s = problem.settings
-    history = History(method=s.method, mode=s.mode, lam=s.lam)
-    best_val = math.inf
-    best_theta = theta.copy()
-    since_best = 0
+    val: tuple[Array, Array] | None,
+    observers: list[Observer],
+    bar: Any,
+    minimize: Callable[..., Any] | None,
+    gen: np.random.Generator | None,
+) -> tuple[float, Array, History]:
+    """Run one start; return its final criterion, its kept weights and its history."""
+    opts = crit.opts
+    history = History()
+    stopper = None if opts.early_stopping is None else EarlyStopping(opts.early_stopping)
+    observers = [history, *([stopper] if stopper else []), *observers]
 
-    def record(th: np.ndarray, epoch: int) -> bool:
-        """Log epoch ``epoch``; return True when early stopping says stop."""
-        nonlocal best_val, best_theta, since_best
-        value, mean = problem.evaluate(th)
-        history.loss.append(value)
-        history.train_error.append(mean)
-        bar.update(start, epoch, value)
+    def notify(epoch: int, th: Array, value: float, data: float) -> bool:
+        """Tell every observer about the epoch; True when one says stop."""
+        val_error = None
         if val is not None:
-            history.val_error.append(problem.mean_loss(th, *val))
-        if s.early_stopping is None:  # the last epoch's weights are returned
-            history.best_epoch = epoch
-            return False
-        err = history.val_error[-1]
-        if err < best_val:
-            best_val, best_theta, since_best = err, th.copy(), 0
-            history.best_epoch = epoch
-        else:
-            since_best += 1
-        history.stopped_early = since_best >= s.early_stopping
+            with np.errstate(all="ignore"):
+                val_error = crit.objective.risk(th, *val, False)[0] / val[0].shape[0]
+        ev = Epoch(start, epoch, value, data / crit.n, val_error, th,
+                   lambda xs: crit.objective.predict(th, matrix("X", xs)))
+        history.stopped_early = any([bool(observe(ev)) for observe in observers])
+        bar.update(start * opts.epochs + epoch - bar.n)
+        bar.set_postfix_str(f"start {start + 1}/{opts.starts}, R + λJ = {value:.6g}",
+                            refresh=False)
         return history.stopped_early
 
-    record(theta, 0)
-    if s.method == "bfgs":
-        theta = _run_bfgs(problem, theta, record, minimize)
+    if opts.method == "bfgs":
+        theta = _bfgs(crit, theta, notify, minimize)
     else:
-        theta = _run_gradient(problem, theta, record, gen)
-    if s.early_stopping is not None:
-        theta = best_theta
-    final, _ = problem.evaluate(theta)
-    return final, theta, history
+        theta = _gradient(crit, theta, notify, gen)
+    if stopper is not None and stopper.best_theta is not None:
+        theta, history.best_epoch = stopper.best_theta, stopper.best_epoch
+    return history.loss[history.best_epoch], theta, history
 
 
-def _run_gradient(
-    problem: _Problem,
-    theta: np.ndarray,
-    record: Callable[[np.ndarray, int], bool],
-    gen: np.random.Generator | None,
-) -> np.ndarray:
-    s = problem.settings
+def _rate(opts: FitOptions, r: int) -> str:
+    """The learning rate of update r, as the divergence error names it."""
+    if not callable(opts.schedule):
+        return f"lr={opts.lr:g}"
+    return f"the schedule's γ_{r} = {learning_rate(1.0, opts.schedule, r):g}"
+
+
+def _gradient(crit: _Criterion, theta: Array, notify: Callable[..., bool],
+              gen: np.random.Generator | None) -> Array:
+    """Gradient descent or Adam, batch or online: evaluate, tell the observers, step."""
+    opts = crit.opts
     theta = theta.copy()
-    opt = _make_optimizer(s.method, theta, s.lr, s.schedule, s.momentum)
-    n = problem.x.shape[0]
-    for epoch in range(1, s.epochs + 1):
-        if s.mode == "batch":
-            _, grad = problem.criterion(theta)
-            opt.step(grad)
-        else:
-            for i in gen.permutation(n):  # type: ignore[union-attr]
-                _, grad = problem.criterion(theta, rows=slice(i, i + 1), lam_scale=1.0 / n)
-                opt.step(grad)
-        if not np.all(np.isfinite(theta)):
-            raise FloatingPointError(
-                f"the weights became infinite at epoch {epoch}: the learning rate is too large"
-            )
-        if record(theta, epoch):
+    rate = opts.lr or 1.0  # a callable schedule ignores it
+    opt: Optimizer = (Adam(theta, lr=rate, schedule=opts.schedule) if opts.method == "adam" else
+                      GradientDescent(theta, lr=rate, schedule=opts.schedule,
+                                      momentum=opts.momentum))
+    limit = math.inf
+    for epoch in range(opts.epochs + 1):
+        step = epoch < opts.epochs and opts.mode == "batch"
+        value, data, grad = _evaluate(crit, theta, step, None, epoch, opt, limit)
+        limit = min(limit, GROWTH_LIMIT * max(abs(value), 1.0))
+        if notify(epoch, theta, value, data) or epoch == opts.epochs:
             break
+        if step:
+            opt.step(grad)  # type: ignore[arg-type]
+            continue
+        for i in gen.permutation(crit.n):  # type: ignore[union-attr]
+            _, _, grad = _evaluate(crit, theta, True, slice(i, i + 1), epoch + 1, opt)
+            opt.step(grad)  # type: ignore[arg-type]
     return theta
 
 
-def _run_bfgs(
-    problem: _Problem,
-    theta: np.ndarray,
-    record: Callable[[np.ndarray, int], bool],
-    minimize: Callable[..., Any] | None,
-) -> np.ndarray:
-    s = problem.settings
+def _evaluate(crit: _Criterion, theta: Array, need_grad: bool, rows: slice | None, epoch: int,
+              opt: Optimizer, limit: float = math.inf) -> tuple[float, float, Array | None]:
+    """The criterion; a DivergenceError if it (or its gradient) overflows or passes ``limit``."""
+    cause: BaseException | None = None
+    try:
+        value, data, grad = crit(theta, need_grad, rows)
+    except (OverflowError, FloatingPointError) as err:  # the tape's overflow checks
+        value, data, grad, cause = math.inf, math.inf, None, err
+    if math.isfinite(value) and value <= limit and (grad is None or np.isfinite(grad).all()):
+        return value, data, grad
+    what = (f"R + λJ grew to {value:.3g}, over {GROWTH_LIMIT:g} times its start"
+            if math.isfinite(value) and value > limit else
+            f"the criterion or its gradient is no longer finite (R + λJ = {value:.3g})")
+    raise DivergenceError(f"training diverged at epoch {epoch}: {what}, with "
+                          f"{_rate(crit.opts, max(opt.r, 1))}; lower the learning rate"
+                          ) from cause
+
+
+def _bfgs(crit: _Criterion, theta: Array, notify: Callable[..., bool],
+          minimize: Callable[..., Any] | None) -> Array:
+    """scipy's BFGS; the observers hear every iteration (from values BFGS computed anyway)."""
     iteration = 0
 
-    def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
-        if not np.all(np.isfinite(th)):
+    def objective(th: Array) -> tuple[float, Array]:
+        value, _, grad = crit(th, True)
+        if not math.isfinite(value) or not np.isfinite(grad).all():  # type: ignore[union-attr]
             return math.inf, np.zeros_like(th)
-        with np.errstate(over="ignore"):
-            return problem.criterion(th)
+        return value, grad  # type: ignore[return-value]
 
-    class _StopError(Exception):
-        pass
-
-    stopped: list[np.ndarray] = []
-
-    def callback(th: np.ndarray) -> None:
+    def callback(intermediate_result: Any) -> None:
         nonlocal iteration
         iteration += 1
-        if record(th, iteration):
-            stopped.append(th.copy())
-            raise _StopError
+        th = np.asarray(intermediate_result.x, dtype=np.float64)
+        value = float(intermediate_result.fun)
+        data = (value - crit.penalty(th)[0]) / crit.weight
+        if notify(iteration, th, value, data):
+            raise StopIteration
 
-    try:
-        result = minimize(  # type: ignore[misc]
-            objective, theta, jac=True, method="BFGS", callback=callback,
-            options={"maxiter": s.epochs, "gtol": 1e-10},
-        )
-    except _StopError:
-        return stopped[0]
+    value, data, _ = crit(theta, False)
+    if notify(0, theta, value, data):
+        return theta
+    result = minimize(objective, theta, jac=True, method="BFGS",  # type: ignore[misc]
+                      callback=callback, options={"maxiter": crit.opts.epochs, "gtol": 1e-10})
+    if not math.isfinite(result.fun):
+        raise DivergenceError(f"BFGS ended on a non-finite criterion ({result.fun}) after "
+                              f"{iteration} iterations; check the data's scale (standardise X "
+                              "and Y)")
     return np.asarray(result.x, dtype=np.float64)
-
-
-def fit(
-    net: TwoLayer,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    loss: str | None = None,
-    weight_decay: float = 0.0,
-    penalty: str | None = "weight_decay",
-    epochs: int = 100,
-    mode: str = "batch",
-    method: str = "gd",
-    lr: float | None = None,
-    schedule: Schedule = "constant",
-    momentum: float = 0.0,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
-    early_stopping: int | None = None,
-    starts: int = 1,
-    rng: RandomSource | None = None,
-    progress: bool | None = None,
-    stream: TextIO | None = None,
-) -> History:
-    """Fit a :class:`~nn.two_layer.TwoLayerNet` in place, with its own output function.
-
-    The net's current weights are the first start; the fitted weights (of the best start)
-    replace them. The arguments are those of :func:`fit_arrays`, which documents them.
-
-    Args:
-        net: The net to train.
-        x: N × p inputs.
-        y: N × K responses.
-        loss: ``"squared"`` or ``"cross_entropy"`` (default from the net's output).
-        weight_decay: λ ≥ 0 on the summed scale.
-        penalty: ``"weight_decay"``, ``"weight_elimination"`` or ``None``.
-        epochs: Epochs (BFGS: iteration cap).
-        mode: ``"batch"`` or ``"online"``.
-        method: ``"gd"``, ``"adam"`` or ``"bfgs"``.
-        lr: γ_0 for the gradient methods.
-        schedule: ``"constant"``, ``"inverse"`` or a callable ``r -> γ_r``.
-        momentum: Heavy-ball momentum for ``"gd"``.
-        validation: Optional ``(x_val, y_val)``.
-        early_stopping: Patience in epochs (needs ``validation``).
-        starts: Number of starts; the extra ones are drawn on the net's ``init_range``.
-        rng: Generator (numpy or ``random.Random``) or seed (several starts, online mode).
-        progress: Progress line on/off (default: when ``stream`` is a terminal).
-        stream: Where the progress line goes (default ``sys.stderr``).
-
-    Returns:
-        The training history.
-
-    Raises:
-        ValueError: As :func:`fit_arrays` (nothing is changed in the net).
-        TypeError: As :func:`fit_arrays`.
-    """
-    alpha, beta = net.to_arrays()
-    result = fit_arrays(
-        alpha, beta, x, y, output=net.output, loss=loss, weight_decay=weight_decay,
-        penalty=penalty, epochs=epochs, mode=mode, method=method, lr=lr, schedule=schedule,
-        momentum=momentum, validation=validation, early_stopping=early_stopping,
-        starts=starts, init_range=net.init_range, rng=rng, progress=progress, stream=stream,
-    )
-    net.set_arrays(result.alpha, result.beta)
-    return result.history

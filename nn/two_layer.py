@@ -25,18 +25,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from autograd import Value, no_grad
-from nn.checks import (
-    LOSSES,
-    OUTPUTS,
-    RandomSource,
-    as_generator,
-    check_pairing,
-    choice,
-    count,
-    non_negative,
-)
+from nn.args import choice, count, matrix, non_negative
 from nn.losses import cross_entropy, penalty, softmax, squared_error, total
 from nn.module import Module, Parameter
+from nn.options import DEFAULT_PENALTY, LOSSES, OUTPUTS, check_pairing
+from nn.rng import INIT_RANGE, RandomSource, as_generator, uniform_weights
 
 __all__ = ["LOSSES", "OUTPUTS", "NetForward", "TwoLayerNet", "net_forward", "observation_loss"]
 
@@ -139,15 +132,6 @@ def observation_loss(
     return squared_error(fwd.f, y)
 
 
-def _matrix(name: str, value: ArrayLike, shape: tuple[int, int]) -> NDArray[np.float64]:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got a nan or inf entry")
-    return arr
-
-
 class TwoLayerNet(Module):
     """The lecture's net with p inputs, M hidden sigmoid units and K outputs.
 
@@ -157,7 +141,7 @@ class TwoLayerNet(Module):
         K: Number of outputs.
         output: ``"identity"`` (regression) or ``"softmax"`` (classification).
         rng: Generator (``random.Random`` / ``numpy.random.Generator``) or int seed (see
-            :func:`nn.checks.as_generator`); alpha is drawn before beta, row by row.
+            :func:`nn.rng.as_generator`); alpha is drawn before beta, row by row.
         init_range: Starting weights, intercepts included, are uniform on
             [−init_range, init_range]; 0.7 as ESL §11.5.3 suggests for standardized inputs.
             :func:`nn.train.fit` draws its extra starts on the same range.
@@ -181,23 +165,15 @@ class TwoLayerNet(Module):
         output: str = "identity",
         *,
         rng: RandomSource = 0,
-        init_range: float = 0.7,
+        init_range: float = INIT_RANGE,
     ) -> None:
         for name, n in (("p", p), ("M", M), ("K", K)):
             count(name, n)
         choice("output", output, OUTPUTS)
         self.init_range = non_negative("init_range", init_range)
-        gen = as_generator(rng)
-
-        def draw(name: str, rows: int, cols: int) -> list[list[Parameter]]:
-            values = gen.uniform(-self.init_range, self.init_range, (rows, cols)).tolist()
-            return [
-                [Parameter(v, label=f"{name}.{i}.{j}") for j, v in enumerate(row)]
-                for i, row in enumerate(values)
-            ]
-
-        self.alpha = draw("alpha", M, p + 1)
-        self.beta = draw("beta", K, M + 1)
+        weights = uniform_weights(M * (p + 1) + K * (M + 1), as_generator(rng), init_range)
+        self.alpha = _parameters("alpha", weights[: M * (p + 1)].reshape(M, p + 1))
+        self.beta = _parameters("beta", weights[M * (p + 1) :].reshape(K, M + 1))
         self.output = output
 
     @property
@@ -234,7 +210,7 @@ class TwoLayerNet(Module):
         Y: ArrayLike,  # noqa: N803
         *,
         loss: str = "squared",
-        penalty: str | None = None,
+        penalty: str | None = DEFAULT_PENALTY,
         lam: float = 0.0,
     ) -> Value:
         """The penalised criterion Σ_i R_i + λJ as one graph (λ on the summed scale).
@@ -243,16 +219,16 @@ class TwoLayerNet(Module):
             X: N × p inputs.
             Y: N × K targets.
             loss: ``"squared"`` or ``"cross_entropy"``.
-            penalty: ``None``, ``"weight_decay"`` or ``"weight_elimination"``.
-            lam: λ ≥ 0.
+            penalty: ``"weight_decay"`` (the default), ``"weight_elimination"`` or ``None``.
+            lam: λ ≥ 0 (0 by default: no penalty).
 
         Raises:
             ValueError: On inconsistent shapes or options.
         """
         check_pairing(loss, self.output)
         p, _, k = self.shape
-        xs = _inputs(X, p)
-        ys = _matrix("Y", Y, (xs.shape[0], k))
+        xs = matrix("X", X, cols=p)
+        ys = matrix("Y", Y, rows=xs.shape[0], cols=k, column=True)
         rows = zip(xs.tolist(), ys.tolist(), strict=True)
         terms = [self.loss(self.forward(xi), yi, loss) for xi, yi in rows]
         pen = self.penalty(penalty, lam)
@@ -261,7 +237,7 @@ class TwoLayerNet(Module):
     def predict(self, X: ArrayLike) -> NDArray[np.float64]:  # noqa: N803
         """f(x_i) for each row of X, as an N × K array, without recording a graph."""
         p, _, k = self.shape
-        xs = _inputs(X, p)
+        xs = matrix("X", X, cols=p)
         out = np.empty((xs.shape[0], k))
         with no_grad():
             for i, xi in enumerate(xs.tolist()):
@@ -283,8 +259,8 @@ class TwoLayerNet(Module):
             ValueError: On a shape mismatch or a non-finite entry (nothing is changed).
         """
         p, m, k = self.shape
-        a = _matrix("alpha", alpha, (m, p + 1))
-        b = _matrix("beta", beta, (k, m + 1))
+        a = matrix("alpha", alpha, rows=m, cols=p + 1)
+        b = matrix("beta", beta, rows=k, cols=m + 1)
         for rows, arr in ((self.alpha, a), (self.beta, b)):
             for row, values in zip(rows, arr, strict=True):
                 for param, v in zip(row, values, strict=True):
@@ -297,7 +273,7 @@ class TwoLayerNet(Module):
         beta: ArrayLike,
         output: str = "identity",
         *,
-        init_range: float = 0.7,
+        init_range: float = INIT_RANGE,
     ) -> TwoLayerNet:
         """A net with the given weights (alpha M × (p+1), beta K × (M+1)).
 
@@ -319,14 +295,12 @@ class TwoLayerNet(Module):
         return net
 
 
-def _inputs(value: ArrayLike, p: int) -> NDArray[np.float64]:
-    """X as an N × p array with N >= 1 (the error says so in words)."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[1] != p or arr.shape[0] == 0:
-        raise ValueError(
-            f"X must have shape (N, {p}) (at least one row of {p} inputs), got {arr.shape}"
-        )
-    return _matrix("X", arr, arr.shape)
+def _parameters(name: str, values: NDArray[np.float64]) -> list[list[Parameter]]:
+    """Rows of Parameters labelled ``name.row.column``."""
+    return [
+        [Parameter(v, label=f"{name}.{i}.{j}") for j, v in enumerate(row)]
+        for i, row in enumerate(values.tolist())
+    ]
 
 
 def _values(rows: list[list[Parameter]], attr: str) -> NDArray[np.float64]:

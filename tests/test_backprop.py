@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import nn.backprop as bp
 from autograd import GradcheckError, Value, gradcheck
-from nn import checks
+from nn import args, options
 from nn.losses import penalty as value_penalty
 from nn.two_layer import TwoLayerNet, net_forward, observation_loss
 
@@ -563,10 +563,14 @@ def _imports(path: str) -> set[str]:
 def test_backprop_module_imports_no_autograd() -> None:
     """nn/backprop.py is a second opinion only if it cannot lean on the engine.
 
-    Its one helper from ``nn``, the argument checks, is pure standard library and numpy.
+    Its helpers from ``nn``, the argument checks and option names, are pure standard library
+    and numpy.
     """
-    assert _imports(bp.__file__) == {"__future__", "typing", "numpy", "numpy.typing", "nn.checks"}
-    assert _imports(checks.__file__) == {"__future__", "math", "numbers", "random", "numpy"}
+    assert _imports(bp.__file__) == {
+        "__future__", "typing", "numpy", "numpy.typing", "nn.args", "nn.options"
+    }
+    assert _imports(args.__file__) == {"__future__", "math", "numbers", "numpy", "numpy.typing"}
+    assert _imports(options.__file__) == {"__future__", "nn.args"}
 
 
 def test_both_sides_accept_the_same_lambdas() -> None:

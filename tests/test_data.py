@@ -8,8 +8,7 @@ import pytest
 from scipy import integrate
 
 from nn import MLP, TwoLayerNet, data
-from nn.checks import as_generator
-from nn.train import initial_weights
+from nn.rng import as_generator, uniform_weights
 
 
 def _sigmoid(t: float) -> float:
@@ -142,7 +141,7 @@ def test_standardizer_errors() -> None:
 
 
 def test_seed_rules_are_the_same_everywhere() -> None:
-    """One rule (nn.checks.as_generator) for every function of nn that draws numbers."""
+    """One rule (nn.rng.as_generator) for every function of nn that draws numbers."""
     gen = np.random.default_rng(3)
     assert as_generator(gen) is gen
     for seed in (3, np.int64(3), np.uint8(3)):  # an int seed means default_rng(seed)
@@ -154,7 +153,9 @@ def test_seed_rules_are_the_same_everywhere() -> None:
     # The same source gives the same draws wherever it is used.
     for source in (7, np.int64(7)):
         net = TwoLayerNet(2, 3, 1, rng=source)
-        np.testing.assert_array_equal(net.to_arrays()[0], initial_weights(2, 3, 1, 7)[0])
+        start = uniform_weights(13, np.random.default_rng(7))  # alpha (3 × 3), then beta (1 × 4)
+        np.testing.assert_array_equal(net.to_arrays()[0].ravel(), start[:9])
+        np.testing.assert_array_equal(net.to_arrays()[1].ravel(), start[9:])
         np.testing.assert_array_equal(data.simulate("radial", 4, source).X,
                                       data.simulate("radial", 4, 7).X)
     assert MLP(2, [2], rng=random.Random(1)).state_dict() == MLP(
@@ -167,3 +168,20 @@ def test_seed_rules_are_the_same_everywhere() -> None:
             TwoLayerNet(2, 2, 1, rng=bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="seed must be >= 0"):
         data.simulate("radial", 4, -1)
+
+
+def test_moons_are_two_seeded_half_circles_with_plus_minus_one_labels() -> None:
+    d = data.moons(101, 0, noise=0.0)
+    assert d.X.shape == (101, 2) and d.y.shape == (101, 1)
+    upper, lower = d.X[d.y[:, 0] < 0], d.X[d.y[:, 0] > 0]
+    assert len(upper) == 50 and len(lower) == 51
+    np.testing.assert_allclose(np.hypot(*upper.T), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1.0, lower[:, 1] - 0.5), 1.0, rtol=1e-14)
+    assert upper[:, 1].min() >= 0.0 and lower[:, 1].max() <= 0.5
+    np.testing.assert_array_equal(data.moons(100, 3).X, data.moons(100, 3).X)
+    noisy = data.moons(100, 3, noise=0.1)
+    assert 0.05 < np.std(noisy.X - data.moons(100, 3, noise=0.0).X) < 0.15
+    with pytest.raises(ValueError, match="noise"):
+        data.moons(10, 0, noise=-1.0)
+    with pytest.raises(ValueError, match="n must be"):
+        data.moons(1, 0)

@@ -5,6 +5,8 @@ import configparser
 import importlib.util
 import json
 import math
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,13 +27,22 @@ def _load(name: str) -> ModuleType:
     return module
 
 
-def test_esl_quick_run(tmp_path: Path) -> None:
-    proc = subprocess.run(
+def _esl_quick(out: Path, jobs: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, str(ROOT / "demos" / "esl_simulation.py"), "--quick", "--no-progress",
-         "--out", str(tmp_path)],
+         "--jobs", str(jobs), "--out", str(out)],
         capture_output=True, text=True, timeout=120, check=True, cwd=ROOT,
     )
-    results = json.loads((tmp_path / "esl_results.json").read_text(encoding="utf-8"))
+
+
+def test_esl_quick_run_is_the_same_with_one_and_two_jobs(tmp_path: Path) -> None:
+    proc = _esl_quick(tmp_path / "two", jobs=2)
+    _esl_quick(tmp_path / "one", jobs=1)
+    results = json.loads((tmp_path / "two" / "esl_results.json").read_text(encoding="utf-8"))
+    alone = json.loads((tmp_path / "one" / "esl_results.json").read_text(encoding="utf-8"))
+    assert {k: v for k, v in results.items() if k != "seconds"} == {
+        k: v for k, v in alone.items() if k != "seconds"}
+    tmp_path = tmp_path / "two"
     assert results["starts"] == 3
     assert set(results["errors"]) == {"sum_of_sigmoids", "radial"}
     for by_lam in results["errors"].values():
@@ -82,6 +93,7 @@ def test_lecture_training_parts(
 ) -> None:
     batch, online = lecture.part_c(tmp_path, progress=False, epochs=300, online_epochs=3)
     assert batch.loss[-1] < batch.loss[0] and online.loss[-1] < online.loss[0]
+    assert len(batch.loss) == 301  # one fit, its checkpoints taken by an observer
     assert (tmp_path / "lecture_training_curve.png").stat().st_size > 1000
     assert lecture.part_e(progress=False) < 0.2
     assert "Bayes" in capsys.readouterr().out
@@ -109,3 +121,45 @@ def test_the_test_extra_installs_what_the_suite_and_demos_import() -> None:
     third_party = imported - set(sys.stdlib_module_names) - {"autograd", "nn", "conftest"}
     assert {"scipy", "matplotlib"} <= third_party
     assert third_party <= provided
+
+
+def test_micrograds_demo_reaches_full_training_accuracy() -> None:
+    moons = _load("moons")
+    data = moons.moons(100, moons.SEED, noise=0.1)
+    model = moons.micrograd_mlp(moons.SEED + 1)
+    hist = moons.train(model, data, progress=False)
+    assert len(hist.loss) == moons.STEPS + 1 and hist.loss[-1] < 0.1 * hist.loss[0]
+    assert moons.accuracy(model, data) == 1.0
+
+
+def test_demos_never_switch_the_matplotlib_backend() -> None:
+    """Importing or %run-ning a demo must not change a notebook's backend: no pyplot, no use()."""
+    for path in ROOT.glob("demos/*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        assert "matplotlib.pyplot" not in names, path.name
+        calls = [node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call)
+                 and isinstance(node.func, ast.Attribute)]
+        assert "use" not in calls, path.name
+
+
+def _screen(text: str) -> list[str]:
+    """The lines a terminal shows at the end: each line's text after its last carriage return."""
+    return [line.split("\r")[-1].rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="needs util-linux script(1) for a pty")
+def test_lecture_demo_prints_the_same_lines_in_a_terminal_as_piped(tmp_path: Path) -> None:
+    command = f"{sys.executable} demos/lecture.py --out {tmp_path}"
+    piped = subprocess.run(command.split(), capture_output=True, text=True, timeout=120,
+                           check=True, cwd=ROOT).stdout
+    tty = subprocess.run(["script", "-q", "-e", "-c", command, "/dev/null"], capture_output=True,
+                         text=True, timeout=120, check=True, cwd=ROOT).stdout
+    strip = re.compile(r"\(\d+\.\d s[;)]|\d+\.\d s\)|\d+\.\d ms")  # timings vary
+    assert [strip.sub("", line) for line in _screen(tty)] == [
+        strip.sub("", line) for line in _screen(piped)]

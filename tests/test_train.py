@@ -1,25 +1,31 @@
-"""Tests for nn/train.py: the fit's gradients against autodiff, its modes, and its refusals."""
+"""Tests for nn/train.py: fit's gradients against autodiff, for the lecture's net and any module;
+its options, observers, divergence errors and progress bar."""
 
+import dataclasses
 import io
 import random
+import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from nn import backprop, data
-from nn.train import fit, fit_arrays, initial_weights
+from autograd import Value
+from nn import MLP, Module, Parameter, backprop, data
+from nn.losses import hinge, squared_error
+from nn.rng import uniform_weights
+from nn.train import DivergenceError, Epoch, FitOptions, History, fit, predict
 from nn.two_layer import TwoLayerNet
 
 
+def _theta(model: Module) -> np.ndarray:
+    return np.array([p.data for p in model.parameters()])
+
+
 def _autodiff_gradient(
-    alpha: np.ndarray,
-    beta: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    output: str,
-    loss: str,
-    penalty: str | None,
-    lam: float,
+    alpha: np.ndarray, beta: np.ndarray, x: np.ndarray, y: np.ndarray,
+    output: str, loss: str, penalty: str | None, lam: float,
 ) -> np.ndarray:
     """∂(Σ_i R_i + λJ)/∂θ from the engine, flattened as (vec α, vec β)."""
     net = TwoLayerNet.from_arrays(alpha, beta, output)
@@ -51,20 +57,17 @@ def test_batch_step_uses_the_autodiff_gradient(
     rng = np.random.default_rng(11)
     x = rng.standard_normal((5, 3))
     y = np.eye(k)[rng.integers(0, k, size=5)] if output == "softmax" else rng.normal(size=(5, k))
-    alpha, beta = initial_weights(3, 4, k, rng)
-    theta0 = np.concatenate([alpha.ravel(), beta.ravel()])
+    net = TwoLayerNet(3, 4, k, output, rng=rng)
+    alpha, beta = net.to_arrays()
     expected = _autodiff_gradient(alpha, beta, x, y, output, loss, penalty, lam)
     # One batch step with γ = 1 moves θ by exactly −gradient (up to rounding of θ − g).
-    res = fit_arrays(
-        alpha, beta, x, y, output=output, loss=loss, weight_decay=lam,
-        penalty=penalty, epochs=1, lr=1.0,
-    )
-    theta1 = np.concatenate([res.alpha.ravel(), res.beta.ravel()])
+    hist = fit(net, x, y, loss=loss, lam=lam, penalty=penalty, epochs=1, lr=1.0)
+    theta1 = np.concatenate([w.ravel() for w in net.to_arrays()])
+    theta0 = np.concatenate([alpha.ravel(), beta.ravel()])
     np.testing.assert_allclose(theta0 - theta1, expected, rtol=1e-12, atol=1e-12)
-    # The recorded criterion at epoch 0 is the engine's R + λJ.
-    net = TwoLayerNet.from_arrays(alpha, beta, output)
-    assert res.history.loss[0] == pytest.approx(
-        net.risk(x, y, loss=loss, penalty=penalty, lam=lam).data, rel=1e-12
+    start = TwoLayerNet.from_arrays(alpha, beta, output)
+    assert hist.loss[0] == pytest.approx(
+        start.risk(x, y, loss=loss, penalty=penalty, lam=lam).data, rel=1e-12
     )
 
 
@@ -72,102 +75,149 @@ def test_online_epoch_is_a_sequence_of_per_observation_autodiff_steps() -> None:
     rng = np.random.default_rng(4)
     x = rng.standard_normal((4, 2))
     y = rng.normal(size=(4, 1))
-    alpha, beta = initial_weights(2, 3, 1, rng)
+    net = TwoLayerNet(2, 3, 1, rng=rng)
+    a, b = net.to_arrays()
     lam, lr = 0.05, 0.3
-    res = fit_arrays(
-        alpha, beta, x, y, weight_decay=lam, epochs=1, mode="online", lr=lr,
-        schedule="inverse", rng=np.random.default_rng(99),
-    )
+    fit(net, x, y, lam=lam, epochs=1, mode="online", lr=lr, schedule="inverse",
+        rng=np.random.default_rng(99))
     order = np.random.default_rng(99).permutation(4)  # the order fit draws for epoch 1
-    a, b = alpha.copy(), beta.copy()
     for r, i in enumerate(order, start=1):
         g = _autodiff_gradient(a, b, x[i : i + 1], y[i : i + 1], "identity", "squared",
                                "weight_decay", lam / 4)
         theta = np.concatenate([a.ravel(), b.ravel()]) - (lr / r) * g
         a, b = theta[: a.size].reshape(a.shape), theta[a.size :].reshape(b.shape)
-    np.testing.assert_allclose(res.alpha, a, rtol=0, atol=1e-13)
-    np.testing.assert_allclose(res.beta, b, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(net.to_arrays()[0], a, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(net.to_arrays()[1], b, rtol=0, atol=1e-13)
+
+
+def _engine_gradient(model: Module, x: np.ndarray, y: np.ndarray, loss, lam: float,
+                     scale: float) -> np.ndarray:
+    """∂(scale·Σ_i R_i + λΣθ²)/∂θ by the scalar engine's backward(), one graph per example."""
+    model.zero_grad()
+    for xi, yi in zip(x.tolist(), y.tolist(), strict=True):
+        out = model(xi)
+        (scale * loss(out if isinstance(out, list) else [out], yi)).backward()
+    sq = [p * p for p in model.parameters()]
+    total = sq[0]
+    for term in sq[1:]:
+        total = total + term
+    (lam * total).backward()
+    return np.array([p.grad for p in model.parameters()])
+
+
+@pytest.mark.parametrize(("loss", "scale", "k"), [(hinge, "mean", 1), (squared_error, "sum", 2)])
+def test_an_mlp_step_uses_the_engines_backward_gradient(loss, scale: str, k: int) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((7, 2))
+    y = np.sign(rng.standard_normal((7, k)))
+    model = MLP(2, [5, 4, k], activation="relu", rng=1)
+    theta0 = _theta(model)
+    expected = _engine_gradient(model, x, y, loss, 1e-3, 1 / 7 if scale == "mean" else 1.0)
+    fit(model, x, y, loss=loss.__name__.replace("squared_error", "squared"), lam=1e-3,
+        scale=scale, epochs=1, lr=1.0)
+    np.testing.assert_allclose(theta0 - _theta(model), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_callable_loss_and_a_module_returning_one_value() -> None:
+    class Line(Module):
+        def __init__(self) -> None:
+            self.w, self.b = Parameter(0.5), Parameter(0.0)
+
+        def forward(self, x: list[Value]) -> Value:
+            return self.w * x[0] + self.b
+
+    x = np.linspace(-1, 1, 9)[:, None]
+    y = 3 * x - 1
+    line = Line()
+    hist = fit(line, x, y, loss=lambda f, t: (f[0] - t[0]) ** 2, method="bfgs", penalty=None)
+    assert line.w.data == pytest.approx(3.0) and line.b.data == pytest.approx(-1.0)
+    assert hist.loss[-1] < 1e-12
+    np.testing.assert_allclose(predict(line, x), y, atol=1e-8)
+
+
+def test_predict_matches_the_scalar_forward_for_any_module() -> None:
+    x = np.random.default_rng(0).standard_normal((6, 3))
+    mlp = MLP(3, [4, 2], rng=2)
+    expected = [[v.data for v in mlp(row)] for row in x.tolist()]
+    np.testing.assert_allclose(predict(mlp, x), expected, rtol=1e-14)
+    net = TwoLayerNet(3, 2, 2, "softmax", rng=1)
+    np.testing.assert_allclose(predict(net, x), net.predict(x), rtol=1e-14)
+    assert predict(mlp, x).shape == (6, 2)
 
 
 def test_fit_updates_the_net_and_reduces_the_criterion() -> None:
     d = data.sum_of_sigmoids(100, 0)
     net = TwoLayerNet(2, 3, 1, rng=np.random.default_rng(1))
     before = net.to_arrays()
-    hist = fit(net, d.X, d.Y, weight_decay=0.01, epochs=300, lr=0.002, momentum=0.5)
+    hist = fit(net, d.X, d.Y, lam=0.01, epochs=300, lr=0.002, momentum=0.5)
     assert len(hist.loss) == 301 and len(hist.train_error) == 301
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     after = net.to_arrays()
     assert not np.array_equal(before[0], after[0])
     lam_j = backprop.penalty_value(*after, "weight_decay", 0.01)
     np.testing.assert_allclose(hist.train_error[-1] * 100 + lam_j, hist.loss[-1], rtol=1e-12)
+    assert repr(hist).startswith("History(gd batch, 300 epochs") and "\n" not in repr(hist)
 
 
 def test_bfgs_reaches_a_stationary_point() -> None:
     d = data.sum_of_sigmoids(100, 3)
-    alpha, beta = initial_weights(2, 2, 1, 5)
-    res = fit_arrays(alpha, beta, d.X, d.Y, weight_decay=0.01, method="bfgs", epochs=500)
-    g_alpha, g_beta = backprop.gradients(
-        res.alpha, res.beta, d.X, d.Y, penalty="weight_decay", lam=0.01
-    )
+    net = TwoLayerNet(2, 2, 1, rng=5)
+    hist = fit(net, d.X, d.Y, lam=0.01, method="bfgs", epochs=500)
+    g_alpha, g_beta = backprop.gradients(*net.to_arrays(), d.X, d.Y, lam=0.01)
     assert max(np.abs(g_alpha).max(), np.abs(g_beta).max()) < 1e-6
-    assert res.history.loss[-1] == pytest.approx(min(res.history.loss))
-    assert d.relative_error(backprop.forward(res.alpha, res.beta, d.X).f) < 1.5
+    assert hist.loss[-1] == pytest.approx(min(hist.loss))
+    assert hist.loss[-1] == pytest.approx(backprop.risk(*net.to_arrays(), d.X, d.Y, lam=0.01))
 
 
-def test_several_starts_keep_the_lowest_penalised_criterion() -> None:
+def test_several_starts_keep_the_lowest_criterion_and_draw_on_init_range() -> None:
     d = data.sum_of_sigmoids(60, 8)
-    alpha, beta = initial_weights(2, 3, 1, 0)
-    res = fit_arrays(alpha, beta, d.X, d.Y, weight_decay=0.001, method="bfgs", epochs=30,
-                     starts=4, rng=np.random.default_rng(2))
-    h = res.history
+    net = TwoLayerNet(2, 3, 1, rng=0, init_range=0.01)
+    first = net.to_arrays()
+    h = fit(net, d.X, d.Y, lam=0.001, method="bfgs", epochs=30, starts=4, rng=2)
     assert len(h.start_losses) == 4
     assert h.best_start == int(np.argmin(h.start_losses))
     assert h.loss[-1] == pytest.approx(min(h.start_losses), rel=1e-12)
-    again = fit_arrays(alpha, beta, d.X, d.Y, weight_decay=0.001, method="bfgs", epochs=30,
-                       starts=4, rng=np.random.default_rng(2))
-    np.testing.assert_array_equal(res.alpha, again.alpha)
+    again = TwoLayerNet.from_arrays(*first, init_range=0.01)
+    fit(again, d.X, d.Y, lam=0.001, method="bfgs", epochs=30, starts=4, rng=2)
+    np.testing.assert_array_equal(net.to_arrays()[0], again.to_arrays()[0])
+    seen: list[np.ndarray] = []
+    fit(TwoLayerNet(2, 3, 1, init_range=3.0), d.X, d.Y, epochs=1, lr=1e-3, starts=2, rng=4,
+        observers=[lambda ev: seen.append(ev.theta.copy()) if ev.epoch == 0 else None])
+    np.testing.assert_array_equal(seen[1], uniform_weights(13, np.random.default_rng(4), 3.0))
 
 
 def test_early_stopping_returns_the_best_validation_weights() -> None:
     train = data.sum_of_sigmoids(30, 1)
     val = data.sum_of_sigmoids(200, 2)
-    alpha, beta = initial_weights(2, 10, 1, 3)
-    res = fit_arrays(alpha, beta, train.X, train.Y, epochs=400, method="bfgs",
-                     validation=(val.X, val.Y), early_stopping=10)
-    h = res.history
+    net = TwoLayerNet(2, 10, 1, rng=3)
+    h = fit(net, train.X, train.Y, epochs=400, method="bfgs", penalty=None,
+            validation=(val.X, val.Y), early_stopping=10)
     assert h.stopped_early
     assert len(h.val_error) == len(h.loss) == h.best_epoch + 11
     assert h.val_error[h.best_epoch] == min(h.val_error)
-    mse = np.mean((val.Y - backprop.forward(res.alpha, res.beta, val.X).f) ** 2)
+    mse = np.mean((val.Y - net.predict(val.X)) ** 2)
     assert mse == pytest.approx(h.val_error[h.best_epoch], rel=1e-12)
-    patient = fit_arrays(alpha, beta, train.X, train.Y, epochs=5, method="bfgs",
-                         validation=(val.X, val.Y), early_stopping=10)
-    assert not patient.history.stopped_early
 
 
-def test_without_early_stopping_the_last_epoch_is_returned_and_reported() -> None:
+def test_without_early_stopping_the_last_epoch_is_returned() -> None:
     train = data.sum_of_sigmoids(30, 1)
     val = data.sum_of_sigmoids(200, 2)
-    alpha, beta = initial_weights(2, 10, 1, 3)
-    res = fit_arrays(alpha, beta, train.X, train.Y, epochs=60, method="bfgs",
-                     validation=(val.X, val.Y))
-    h = res.history
-    assert len(h.val_error) == len(h.loss) == h.best_epoch + 1  # the last epoch run
-    assert h.val_error[h.best_epoch] > min(h.val_error)  # overfits: not the best validation
-    mse = np.mean((val.Y - backprop.forward(res.alpha, res.beta, val.X).f) ** 2)
-    assert mse == pytest.approx(h.val_error[h.best_epoch], rel=1e-12)
+    net = TwoLayerNet(2, 10, 1, rng=3)
+    h = fit(net, train.X, train.Y, epochs=60, method="bfgs", validation=(val.X, val.Y))
+    assert len(h.val_error) == len(h.loss) == h.best_epoch + 1 == 61
+    assert h.val_error[-1] > min(h.val_error)  # overfits: not the best validation epoch
+    assert np.mean((val.Y - net.predict(val.X)) ** 2) == pytest.approx(h.val_error[-1])
     assert not h.stopped_early
 
 
-def test_extra_starts_use_the_nets_init_range() -> None:
-    d = data.sum_of_sigmoids(10, 0)
-    for init_range in (0.01, 3.0):
-        net = TwoLayerNet(2, 3, 1, rng=0, init_range=init_range)
-        hist = fit(net, d.X, d.Y, epochs=1, lr=1e-12, starts=2, rng=4)
-        a, b = initial_weights(2, 3, 1, 4, init_range)  # batch mode draws nothing else
-        assert hist.start_losses[1] == pytest.approx(backprop.risk(a, b, d.X, d.Y), rel=1e-9)
-    assert TwoLayerNet.from_arrays(*net.to_arrays(), init_range=5.0).init_range == 5.0
-    assert TwoLayerNet.from_arrays(*net.to_arrays()).init_range == 0.7
+def test_observers_see_every_epoch_and_can_stop() -> None:
+    d = data.sum_of_sigmoids(20, 0)
+    events: list[Epoch] = []
+    h = fit(TwoLayerNet(2, 2, 1), d.X, d.Y, epochs=10, lr=1e-3,
+            observers=[events.append, lambda ev: ev.epoch == 4])
+    assert [ev.epoch for ev in events] == [0, 1, 2, 3, 4]
+    assert [ev.loss for ev in events] == h.loss and h.stopped_early and h.best_epoch == 4
+    assert events[-1].predict(d.X).shape == (20, 1)
 
 
 def test_fit_takes_the_random_sources_the_net_takes() -> None:
@@ -176,17 +226,22 @@ def test_fit_takes_the_random_sources_the_net_takes() -> None:
         net = TwoLayerNet(2, 2, 1, rng=rng)
         fit(net, d.X, d.Y, epochs=2, lr=0.01, mode="online", starts=2, rng=rng)
     with pytest.raises(TypeError, match=r"rng must be .*, got float"):
-        fit(TwoLayerNet(2, 2, 1), d.X, d.Y, lr=0.01, starts=2, rng=1.0)  # type: ignore[arg-type]
+        fit(TwoLayerNet(2, 2, 1), d.X, d.Y, lr=0.01, starts=2, rng=1.0)
 
 
-def test_penalty_none_means_no_penalty() -> None:
+def test_penalty_none_means_no_penalty_and_lam_has_one_default_penalty() -> None:
     d = data.sum_of_sigmoids(10, 0)
-    alpha, beta = initial_weights(2, 2, 1, 0)
-    plain = fit_arrays(alpha, beta, d.X, d.Y, epochs=3, lr=0.01, penalty=None)
-    default = fit_arrays(alpha, beta, d.X, d.Y, epochs=3, lr=0.01)
-    np.testing.assert_array_equal(plain.alpha, default.alpha)
+    nets = [TwoLayerNet(2, 2, 1, rng=0) for _ in range(3)]
+    fit(nets[0], d.X, d.Y, epochs=3, lr=0.01, penalty=None)
+    fit(nets[1], d.X, d.Y, epochs=3, lr=0.01)
+    np.testing.assert_array_equal(nets[0].to_arrays()[0], nets[1].to_arrays()[0])
+    h = fit(nets[2], d.X, d.Y, epochs=0 + 1, lr=1e-9, lam=0.5)
+    alpha, beta = TwoLayerNet(2, 2, 1, rng=0).to_arrays()
+    assert h.loss[0] == pytest.approx(backprop.risk(alpha, beta, d.X, d.Y, lam=0.5), rel=1e-12)
+    assert h.loss[0] == pytest.approx(
+        TwoLayerNet(2, 2, 1, rng=0).risk(d.X, d.Y, lam=0.5).data, rel=1e-12)
     with pytest.raises(ValueError, match="penalty=None"):
-        fit_arrays(alpha, beta, d.X, d.Y, epochs=3, lr=0.01, penalty=None, weight_decay=0.1)
+        fit(nets[0], d.X, d.Y, epochs=3, lr=0.01, penalty=None, lam=0.1)
 
 
 def test_a_bad_callable_schedule_is_refused_before_any_work(
@@ -206,59 +261,88 @@ def test_classification_with_adam() -> None:
     d = data.two_class(200, 4)
     net = TwoLayerNet(2, 4, 2, "softmax", rng=np.random.default_rng(0))
     hist = fit(net, d.X, d.Y, epochs=300, method="adam", lr=0.05)
-    predicted = net.predict(d.X).argmax(axis=1)
     assert hist.loss[-1] < hist.loss[0]
-    assert np.mean(predicted == d.labels) > 0.85
+    assert np.mean(net.predict(d.X).argmax(axis=1) == d.labels) > 0.85
 
 
-def test_progress_line_only_when_asked() -> None:
+@pytest.mark.parametrize("lr", [10.0, 1e3])
+def test_divergence_is_an_error_naming_the_rate_and_the_epoch(lr: float) -> None:
+    d = data.sum_of_sigmoids(100, np.random.default_rng(2009))  # the lecture's data
+    net = TwoLayerNet(2, 10, 1, rng=np.random.default_rng(2010))
+    before = net.to_arrays()
+    with pytest.raises(DivergenceError, match=rf"epoch \d+.*lr={lr:g}.*lower the learning rate"):
+        fit(net, d.X, d.Y, lam=0.1, epochs=4000, lr=lr)
+    np.testing.assert_array_equal(net.to_arrays()[0], before[0])  # left unchanged
+
+
+def test_an_overflowing_mlp_and_a_non_finite_bfgs_end_are_divergence_errors() -> None:
     d = data.sum_of_sigmoids(20, 0)
-    alpha, beta = initial_weights(2, 2, 1, 0)
+    with pytest.raises(DivergenceError, match="lr=1e\\+06"):
+        fit(MLP(2, [8, 1], rng=0), d.X, d.Y, epochs=50, lr=1e6)
+    with pytest.raises(DivergenceError, match="BFGS ended on a non-finite criterion"):
+        fit(TwoLayerNet(2, 2, 1), d.X, d.Y * 1e200, method="bfgs")
+
+
+def test_bfgs_without_scipy_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
+    d = data.sum_of_sigmoids(10, 0)
+    with pytest.raises(ModuleNotFoundError, match=r"deltagrad\[demos\]"):
+        fit(TwoLayerNet(2, 2, 1), d.X, d.Y, method="bfgs")
+
+
+def test_progress_bar_leaves_nothing_behind_and_ends_on_the_last_epoch() -> None:
+    d = data.sum_of_sigmoids(20, 0)
     quiet = io.StringIO()
-    fit_arrays(alpha, beta, d.X, d.Y, epochs=3, lr=0.01, stream=quiet)
+    fit(TwoLayerNet(2, 2, 1), d.X, d.Y, epochs=3, lr=0.01, stream=quiet)
     assert quiet.getvalue() == ""  # a StringIO is not a terminal
     loud = io.StringIO()
-    fit_arrays(alpha, beta, d.X, d.Y, epochs=3, lr=0.01, stream=loud, progress=True)
-    assert "epoch" in loud.getvalue() and loud.getvalue().endswith("\n")
+    fit(TwoLayerNet(2, 2, 1), d.X, d.Y, epochs=50, lr=0.01, stream=loud, progress=True)
+    text = loud.getvalue()
+    assert "\n" not in text  # one line, rewritten in place
+    frames = [f for f in text.split("\r") if f.strip()]
+    assert "50/50" in frames[-1]  # the last frame drawn shows the final epoch
+    assert text.rstrip(" ").endswith("\r")  # then it is blanked: nothing is left on screen
 
 
 def _bad(**kwargs: object) -> None:
     d = data.sum_of_sigmoids(10, 0)
-    alpha, beta = initial_weights(2, 2, 1, 0)
-    args = {"x": d.X, "y": d.Y, "lr": 0.01, "epochs": 2}
+    args = {"X": d.X, "Y": d.Y, "lr": 0.01, "epochs": 2}
     args.update(kwargs)
-    fit_arrays(alpha, beta, **args)  # type: ignore[arg-type]
+    fit(TwoLayerNet(2, 2, 1), args.pop("X"), args.pop("Y"), **args)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"x": np.zeros((10, 3))}, "columns"),
-        ({"y": np.zeros((9, 1))}, "Y must be"),
-        ({"x": np.full((10, 2), np.nan)}, "NaN"),
-        ({"y": np.full((10, 1), np.inf)}, "NaN"),
-        ({"weight_decay": -0.1}, "weight_decay"),
+        ({"X": np.zeros((10, 3))}, r"X must have shape \(N, 2\)"),
+        ({"Y": np.zeros((9, 1))}, "Y must have shape"),
+        ({"X": np.full((10, 2), np.nan)}, "X must be finite"),
+        ({"Y": np.full((10, 1), np.inf)}, "Y must be finite"),
+        ({"lam": -0.1}, "lam"),
+        ({"lam": float("nan")}, "lam"),
         ({"lr": 0.0}, "learning rate"),
         ({"lr": -1.0}, "learning rate"),
         ({"lr": None}, "learning rate"),
         ({"method": "bfgs"}, "no learning rate"),
-        ({"method": "bfgs", "lr": None, "mode": "online"}, "batch"),
+        ({"method": "bfgs", "lr": None, "mode": "online", "rng": 0}, "batch"),
         ({"mode": "stochastic"}, "mode"),
         ({"method": "lbfgs"}, "method"),
+        ({"scale": "median"}, "scale"),
         ({"epochs": 0}, "epochs"),
         ({"starts": 2}, "rng"),
         ({"mode": "online"}, "rng"),
         ({"early_stopping": 5}, "validation"),
         ({"loss": "cross_entropy"}, "softmax"),
+        ({"loss": "hinge"}, "closed form"),
+        ({"loss": "l1"}, "loss"),
         ({"penalty": "lasso"}, "penalty"),
         ({"schedule": "cosine"}, "schedule"),
         ({"momentum": 1.5}, "momentum"),
-        ({"validation": (np.zeros((5, 2)), np.zeros((4, 1)))}, "validation"),
-        ({"x": np.zeros((0, 2)), "y": np.zeros((0, 1))}, r"X has no rows.*N >= 1"),
-        ({"y": np.zeros(0)}, "Y has no rows"),
-        ({"validation": (np.zeros((0, 2)), np.zeros((0, 1)))}, "X_val has no rows"),
-        ({"weight_decay": float("nan")}, "weight_decay"),
-        ({"init_range": -1.0}, "init_range"),
+        ({"method": "adam", "momentum": 0.5}, "momentum"),
+        ({"validation": (np.zeros((5, 2)), np.zeros((4, 1)))}, "Y_val"),
+        ({"X": np.zeros((0, 2)), "Y": np.zeros((0, 1))}, r"X must .* \(at least one row"),
+        ({"Y": np.zeros(0)}, "Y must have shape"),
+        ({"validation": (np.zeros((0, 2)), np.zeros((0, 1)))}, "X_val must have shape"),
     ],
 )
 def test_bad_input_is_refused(kwargs: dict, message: str) -> None:
@@ -266,17 +350,47 @@ def test_bad_input_is_refused(kwargs: dict, message: str) -> None:
         _bad(**kwargs)
 
 
-def test_fit_refuses_output_and_mismatched_net() -> None:
-    net = TwoLayerNet(3, 2, 1)
+def test_options_are_one_frozen_checked_object() -> None:
+    opts = FitOptions(lam=1e-4, scale="mean", epochs=3, lr=0.1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opts.lam = 1.0  # type: ignore[misc]
     d = data.sum_of_sigmoids(10, 0)
-    with pytest.raises(ValueError, match="columns"):
-        fit(net, d.X, d.Y, lr=0.1)
-    with pytest.raises(TypeError, match="output"):
-        fit(net, d.X, d.Y, lr=0.1, output="softmax")  # type: ignore[call-arg]
+    a, b = TwoLayerNet(2, 2, 1), TwoLayerNet(2, 2, 1)
+    assert fit(a, d.X, d.Y, opts).loss == fit(b, d.X, d.Y, lam=1e-4, scale="mean", epochs=3,
+                                              lr=0.1).loss
+    with pytest.raises(TypeError, match="not both"):
+        fit(a, d.X, d.Y, opts, lr=0.2)
+    with pytest.raises(TypeError, match="weight_decay"):
+        fit(a, d.X, d.Y, lr=0.1, weight_decay=0.1)
+    with pytest.raises(TypeError, match="lam must be a real number"):
+        FitOptions(lam="0.1", lr=0.1)  # type: ignore[arg-type]
 
 
-def test_a_callable_schedule_needs_no_lr() -> None:
-    train = data.sum_of_sigmoids(20, rng=np.random.default_rng(0))
-    net = TwoLayerNet(2, 2, 1, rng=np.random.default_rng(1))
-    hist = fit(net, train.X, train.Y, epochs=3, schedule=lambda r: 1e-3 / r, progress=False)
-    assert hist.loss[-1] < hist.loss[0]
+@settings(max_examples=20, deadline=None)
+@given(lam=st.floats(0, 10), scale=st.sampled_from(["sum", "mean"]),
+       n=st.integers(1, 6), seed=st.integers(0, 99))
+def test_scale_and_lambda_define_the_recorded_criterion(
+    lam: float, scale: str, n: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal((n, 2)), rng.standard_normal((n, 1))
+    net = TwoLayerNet(2, 3, 1, rng=rng)
+    alpha, beta = net.to_arrays()
+    h = fit(net, x, y, lam=lam, scale=scale, epochs=1, lr=1e-9)
+    data_risk = backprop.risk(alpha, beta, x, y, penalty=None)
+    want = (data_risk if scale == "sum" else data_risk / n) + backprop.penalty_value(
+        alpha, beta, "weight_decay", lam)
+    assert h.loss[0] == pytest.approx(want, rel=1e-12, abs=1e-300)
+    assert h.train_error[0] == pytest.approx(data_risk / n, rel=1e-12)
+
+
+def test_history_plot_returns_the_axes() -> None:
+    from matplotlib.figure import Figure
+
+    d = data.sum_of_sigmoids(10, 0)
+    val = data.sum_of_sigmoids(10, 1)
+    h = fit(TwoLayerNet(2, 2, 1), d.X, d.Y, epochs=5, lr=0.01, validation=(val.X, val.Y))
+    ax = Figure().add_subplot()
+    assert h.plot(ax) is ax
+    assert len(ax.get_lines()) == 2
+    assert repr(History()) == "History(empty)"

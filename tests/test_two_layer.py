@@ -171,7 +171,9 @@ def test_risk_matches_the_closed_form_and_checks_inputs() -> None:
     with pytest.raises(ValueError, match="at least one row"):
         net.risk(np.zeros((0, 2)), np.zeros((0, 2)))
     with pytest.raises(ValueError, match="penalty=None"):
-        net.risk(x, y, lam=0.5)
+        net.risk(x, y, penalty=None, lam=0.5)
+    assert net.risk(x, y, lam=0.5).data == pytest.approx(  # λ alone means weight decay
+        net.risk(x, y, penalty="weight_decay", lam=0.5).data, rel=1e-15)
 
 
 def test_gradient_semantics_leaves_accumulate_interior_nodes_are_fresh() -> None:

@@ -1,0 +1,56 @@
+"""The names of the options ``nn`` accepts, and the rule for which go together.
+
+One home for each list, so that the nets, the closed form and the training loop refuse
+the same things with the same words.
+"""
+
+from __future__ import annotations
+
+from nn.args import choice
+
+__all__ = [
+    "DEFAULT_PENALTY",
+    "LOSSES",
+    "METHODS",
+    "MODES",
+    "OUTPUTS",
+    "PENALTIES",
+    "SCALES",
+    "SCHEDULES",
+    "TAPE_LOSSES",
+    "check_pairing",
+]
+
+OUTPUTS: tuple[str, ...] = ("identity", "softmax")
+"""The output functions g_k of the lecture's net."""
+LOSSES: tuple[str, ...] = ("squared", "cross_entropy")
+"""The per-observation losses R_i of the lecture's net (closed form in :mod:`nn.backprop`)."""
+TAPE_LOSSES: tuple[str, ...] = ("squared", "cross_entropy", "hinge")
+"""The losses by name for any module (cross-entropy takes the outputs as the softmax inputs)."""
+PENALTIES: tuple[str | None, ...] = (None, "weight_decay", "weight_elimination")
+"""The penalties J of ESL §11.5.2 (None: no penalty)."""
+DEFAULT_PENALTY = "weight_decay"
+"""The penalty λ applies to when none is named (everywhere a ``lam=`` is taken)."""
+SCALES: tuple[str, ...] = ("sum", "mean")
+"""How the per-observation losses are combined: Σ_i R_i (the book's) or (1/N) Σ_i R_i."""
+METHODS: tuple[str, ...] = ("gd", "adam", "bfgs")
+"""Optimisers of :func:`nn.train.fit`."""
+MODES: tuple[str, ...] = ("batch", "online")
+"""Batch (one update per epoch) or online (one update per observation)."""
+SCHEDULES: tuple[str, ...] = ("constant", "inverse")
+"""Learning-rate schedules by name (a callable r ↦ γ_r is accepted too)."""
+
+
+def check_pairing(loss: str, output: str) -> None:
+    """Check ``loss`` and ``output`` are known and go together (cross-entropy needs softmax).
+
+    Raises:
+        ValueError: an unknown name, or cross-entropy without softmax outputs.
+    """
+    choice("loss", loss, LOSSES)
+    choice("output", output, OUTPUTS)
+    if loss == "cross_entropy" and output != "softmax":
+        raise ValueError(
+            "loss='cross_entropy' needs output='softmax' (log f_k needs probabilities), "
+            f"got output={output!r}"
+        )
