@@ -48,14 +48,15 @@ def topological_order(root: N) -> list[N]:
     order: list[N] = []
     seen = {root}
     stack = [root]
+    seen_add, push, pop, place = seen.add, stack.append, stack.pop, order.append
     while stack:
         for p in stack[-1].parents:
             if p not in seen:  # descend into the first parent not yet visited
-                seen.add(p)
-                stack.append(p)
+                seen_add(p)
+                push(p)
                 break
         else:  # every parent is placed: the node follows them
-            order.append(stack.pop())
+            place(pop())
     return order
 
 
@@ -84,8 +85,8 @@ def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
             gradient as a Value with its own graph (``create_graph``).
 
     Returns:
-        A table from node to gradient. A leaf that no gradient reaches (a constant exponent)
-        is absent.
+        A table from every node ``root`` depends on to its gradient (0 for a constant that
+        gets none, such as a number exponent).
 
     Raises:
         ZeroDivisionError, ValueError, OverflowError: A local derivative is infinite or
@@ -93,8 +94,8 @@ def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
             message names the op where it happened).
     """
     order = topological_order(root)
-    grads: dict[N, Any] = {root: seed}
-    get = grads.get
+    grads: dict[N, Any] = dict.fromkeys(order, 0.0)
+    grads[root] = seed
     if type(seed) is float:  # the fast path: the same rule from the same row, on floats
         for node in reversed(order):
             parents = node.parents
@@ -103,14 +104,14 @@ def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
             g = grads[node]
             if len(parents) == 1:  # every op has one or two operands
                 a = parents[0]
-                grads[a] = get(a, 0.0) + g * node.op.partials((a.data,), node.data)[0]
+                grads[a] += g * node.op.partials((a.data,), node.data)[0]
                 continue
             a, b = parents
             da, db = node.op.partials((a.data, b.data), node.data)
             if da is not None:
-                grads[a] = get(a, 0.0) + g * da
+                grads[a] += g * da
             if db is not None:
-                grads[b] = get(b, 0.0) + g * db
+                grads[b] += g * db
     else:
         if not RECORDING.get():
             raise RuntimeError("backward(create_graph=True) inside no_grad() cannot record "
@@ -120,7 +121,7 @@ def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
                 step = chain_rule_step(node.op, node.parents, node, grads[node])
                 for parent, flow in zip(node.parents, step, strict=True):
                     if flow is not None:
-                        grads[parent] = get(parent, 0.0) + flow[1]
+                        grads[parent] = grads[parent] + flow[1]
     _check_finite(order, grads)
     return grads
 
@@ -135,11 +136,11 @@ def _check_finite(order: list[N], grads: dict[N, Any]) -> None:
     A non-finite gradient anywhere flows into every node below it, so it reaches a leaf:
     checking the leaves is enough to know, and the walk below finds where it began.
     """
-    if all(_finite(g) for n, g in grads.items() if not n.parents):
+    if all([_finite(grads[n]) for n in order if not n.parents]):
         return
     for node in reversed(order):  # the first node with a finite grad but a bad parent grad
         if node.parents and _finite(grads[node]):
-            bad = [p for p in node.parents if p in grads and not _finite(grads[p])]
+            bad = [p for p in node.parents if not _finite(grads[p])]
             if bad:
                 raise OverflowError(f"backward: {node.op.name} at {node!r} passed back a "
                                     f"gradient of {grads[bad[0]]} (a local derivative or a "
