@@ -93,6 +93,11 @@ def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
             undefined (the op's own message), or a gradient overflows to inf or nan (the
             message names the op where it happened).
     """
+    return _table(root, seed)[0]
+
+
+def _table(root: N, seed: Any) -> tuple[dict[N, Any], list[N]]:
+    """The gradient table of :func:`gradients`, and the leaves (checked finite)."""
     order = topological_order(root)
     grads: dict[N, Any] = dict.fromkeys(order, 0.0)
     grads[root] = seed
@@ -122,22 +127,23 @@ def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
                 for parent, flow in zip(node.parents, step, strict=True):
                     if flow is not None:
                         grads[parent] = grads[parent] + flow[1]
-    _check_finite(order, grads)
-    return grads
+    return grads, _checked_leaves(order, grads)
 
 
 def _finite(g: Any) -> bool:
     return math.isfinite(g if type(g) is float else g.data)
 
 
-def _check_finite(order: list[N], grads: dict[N, Any]) -> None:
-    """Raise if a gradient overflowed to inf or nan, naming the op where it happened.
+def _checked_leaves(order: list[N], grads: dict[N, Any]) -> list[N]:
+    """The leaves in ``order``, after checking that no gradient overflowed to inf or nan.
 
     A non-finite gradient anywhere flows into every node below it, so it reaches a leaf:
-    checking the leaves is enough to know, and the walk below finds where it began.
+    checking the leaves is enough to know, and the walk below finds where it began, so
+    that the error names the op.
     """
-    if all([_finite(grads[n]) for n in order if not n.parents]):
-        return
+    leaves = [n for n in order if not n.parents]
+    if all(map(_finite, map(grads.__getitem__, leaves))):
+        return leaves
     for node in reversed(order):  # the first node with a finite grad but a bad parent grad
         if node.parents and _finite(grads[node]):
             bad = [p for p in node.parents if not _finite(grads[p])]
@@ -164,16 +170,16 @@ def backward(root: N, seed: Any = 1.0) -> None:
     Raises:
         As :func:`gradients`; then no ``.grad`` has changed.
     """
-    grads = gradients(root, seed)
+    grads, leaves = _table(root, seed)
     # Numbers added to a Value grad left by an earlier create_graph pass grow no graph;
     # with create_graph the sums are part of the gradients' graph.
     with no_grad() if type(seed) is float else nullcontext():
-        leaves = [(n, n.grad + g) for n, g in grads.items() if not n.parents]
-    for leaf, g in leaves:
-        if not _finite(g):
-            raise OverflowError(f"backward: the accumulated gradient of {leaf!r} would "
-                                f"overflow to {g} (reset it with .grad = 0.0)")
-    for node, g in grads.items():
+        summed = [leaf.grad + grads[leaf] for leaf in leaves]
+    if not all(map(_finite, summed)):
+        leaf, g = next((n, g) for n, g in zip(leaves, summed, strict=True) if not _finite(g))
+        raise OverflowError(f"backward: the accumulated gradient of {leaf!r} would "
+                            f"overflow to {g} (reset it with .grad = 0.0)")
+    for node, g in grads.items():  # commit: interior nodes fresh, leaves accumulated
         node.grad = g
-    for leaf, g in leaves:
+    for leaf, g in zip(leaves, summed, strict=True):
         leaf.grad = g
