@@ -14,6 +14,7 @@ leaves every ``.grad`` exactly as it was.
 from __future__ import annotations
 
 import math
+import threading
 from contextlib import nullcontext
 from typing import Any, Protocol, Self, TypeVar
 
@@ -37,6 +38,8 @@ class Node(Protocol):
 
 
 N = TypeVar("N", bound=Node)
+
+_COMMIT = threading.Lock()  # held while a backward pass writes its gradients (no state)
 
 
 def topological_order(root: N) -> list[N]:
@@ -172,14 +175,16 @@ def backward(root: N, seed: Any = 1.0) -> None:
     """
     grads, leaves = _table(root, seed)
     # Numbers added to a Value grad left by an earlier create_graph pass grow no graph;
-    # with create_graph the sums are part of the gradients' graph.
-    with no_grad() if type(seed) is float else nullcontext():
+    # with create_graph the sums are part of the gradients' graph. The lock makes each
+    # commit whole, so threads back-propagating into shared parameters add up exactly.
+    with _COMMIT, no_grad() if type(seed) is float else nullcontext():
         summed = [leaf.grad + grads[leaf] for leaf in leaves]
-    if not all(map(_finite, summed)):
-        leaf, g = next((n, g) for n, g in zip(leaves, summed, strict=True) if not _finite(g))
-        raise OverflowError(f"backward: the accumulated gradient of {leaf!r} would "
-                            f"overflow to {g} (reset it with .grad = 0.0)")
-    for node, g in grads.items():  # commit: interior nodes fresh, leaves accumulated
-        node.grad = g
-    for leaf, g in zip(leaves, summed, strict=True):
-        leaf.grad = g
+        if not all(map(_finite, summed)):
+            leaf, g = next((n, g) for n, g in zip(leaves, summed, strict=True)
+                           if not _finite(g))
+            raise OverflowError(f"backward: the accumulated gradient of {leaf!r} would "
+                                f"overflow to {g} (reset it with .grad = 0.0)")
+        for node, g in grads.items():  # commit: interior nodes fresh, leaves accumulated
+            node.grad = g
+        for leaf, g in zip(leaves, summed, strict=True):
+            leaf.grad = g

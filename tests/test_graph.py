@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 from hypothesis import given
@@ -222,3 +223,22 @@ def test_chain_rule_step_gives_partial_and_contribution_or_none() -> None:
     mul, powc = OPS["mul"], OPS["powc"]
     assert chain_rule_step(mul, (2.0, 5.0), 10.0, 3.0) == [(5.0, 15.0), (2.0, 6.0)]
     assert chain_rule_step(powc, (2.0, 3.0), 8.0, 0.5) == [(12.0, 6.0), None]
+
+
+def test_threads_back_propagating_into_shared_parameters_add_up_exactly() -> None:
+    w = Value(0.5)
+    errors: list[BaseException] = []
+
+    def work(x: float) -> None:
+        try:
+            for _ in range(2000):
+                (w * x).backward()
+        except BaseException as err:  # surfaced below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(x,)) for x in (1.0, 2.0, 3.0)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and w.grad == 2000 * (1.0 + 2.0 + 3.0)
