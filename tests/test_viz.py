@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import os
 import re
+import shutil
 import stat
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Value, viz
 from autograd.viz import (
     ROLE_COLORS,
     RendererNotFoundError,
+    RenderError,
+    RenderFailedError,
+    RenderTimeoutError,
+    RenderTooLargeError,
     backward_frames,
+    backward_page,
     find_renderer,
     render,
     to_dot,
@@ -270,9 +281,229 @@ def test_format_contradicting_the_file_name_is_refused(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_jupyter_display_uses_the_found_renderer() -> None:
-    bundle = to_dot(neuron()[0])._repr_mimebundle_()
-    assert "<svg" in bundle["image/svg+xml"]
+def need_dot() -> None:
+    """Skip a test of the ``dot`` renderer where Graphviz is not installed, except on CI."""
+    if shutil.which("dot") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Graphviz's dot is needed: .ci/run installs it (apt-get install graphviz)")
+        pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
+
+
+def renderer_param(program: str) -> str:
+    if program == "dot":
+        need_dot()
+    return program
+
+
+RENDERERS = ["dot", "graphviz-pure"]
+
+
+@pytest.mark.parametrize("program", RENDERERS)
+def test_each_renderer_can_be_chosen(tmp_path: Path, program: str) -> None:
+    """program= picks the renderer even when the other is installed (no global switch)."""
+    assert Path(find_renderer(renderer_param(program))).name == program
+    nodes, _ = svg_groups(render(neuron()[0], tmp_path / "g.svg", program=program))
+    assert len(nodes) == 9
+
+
+def test_unknown_or_missing_renderer_is_named(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="program must be None, 'dot' or 'graphviz-pure'"):
+        find_renderer("neato")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RendererNotFoundError, match="the renderer 'dot' is not found"):
+        find_renderer("dot")
+    assert issubclass(RendererNotFoundError, RenderError)
+    assert issubclass(RenderError, RuntimeError)
+
+
+def sum_of_ones(terms: int) -> Value:
+    """1*x + 1*x + ... : the shape whose layout time explodes in graphviz-pure."""
+    x = Value(2.0, label="x")
+    y = 1 * x
+    for _ in range(terms - 1):
+        y = y + 1 * x
+    return y
+
+
+def test_layout_cost_counts_long_edges_not_edges() -> None:
+    """A chain of sums lays out fast whatever its length; shared inputs far apart do not."""
+    assert viz.layout_cost(to_dot(chain_of_sums(200)).source) == 1195
+    assert viz.layout_cost(to_dot(sum_of_ones(50)).source) == 2898
+    assert viz.layout_cost(to_dot(sum_of_ones(100)).source) == 10798
+    assert viz.layout_cost("digraph {\n a -> b\n b -> a\n}") == 4  # a cycle ends too
+
+
+def chain_of_sums(terms: int) -> Value:
+    y = Value(0.0, label="x0")
+    for i in range(1, terms):
+        y = y + Value(float(i), label=f"x{i}")
+    return y
+
+
+@pytest.mark.parametrize("program", RENDERERS)
+def test_tangled_graph_is_refused_at_once(tmp_path: Path, program: str) -> None:
+    started = time.monotonic()  # both renderers take minutes on this one
+    with pytest.raises(RenderTooLargeError, match=r"too tangled to lay out in reasonable time "
+                                                  r"\(estimated layout cost \d+, above 3000"):
+        render(sum_of_ones(100), tmp_path / "g.svg", program=renderer_param(program))
+    assert time.monotonic() - started < 5
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("program", RENDERERS)
+def test_long_but_simple_graph_is_drawn(tmp_path: Path, program: str) -> None:
+    y = chain_of_sums(200)
+    nodes, _ = svg_groups(render(y, tmp_path / "g.svg", program=renderer_param(program)))
+    assert len(nodes) == 200 + 199 + 199
+
+
+def test_the_time_limit_stops_a_slow_renderer(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = fake_program(tmp_path / "bin", "dot")
+    slow.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 20\n", encoding="utf-8")
+    monkeypatch.setenv("PATH", str(slow.parent))
+    started = time.monotonic()
+    with pytest.raises(RenderTimeoutError, match=r"dot did not finish laying out the graph "
+                                                 r"\(layout cost 17\) within 0.5 s and was "
+                                                 "stopped; draw a smaller piece"):
+        viz.run_renderer(to_dot(neuron()[0]).source, timeout=0.5)
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(("script", "message"), [
+    ("kill -SEGV $$", "dot was killed by signal 11: no message"),
+    ("echo broken >&2; exit 3", r"dot failed \(exit 3\): broken"),
+])
+def test_renderer_crash_is_a_render_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          script: str, message: str) -> None:
+    fake_program(tmp_path / "bin", "dot").write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(RenderFailedError, match=message):
+        to_dot(neuron()[0]).pipe()
+
+
+def test_renderer_that_cannot_start_is_a_render_error(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_program(tmp_path / "bin", "dot").write_text("#!/no/such/shell\n", encoding="utf-8")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(RenderFailedError, match=r"could not run .*dot"):
+        to_dot(neuron()[0]).pipe()
+
+
+# Jupyter and micrograd-style use of the Graph object.
+
+@pytest.mark.parametrize("program", RENDERERS)
+def test_jupyter_gets_svg_and_png(program: str) -> None:
+    graph = to_dot(neuron()[0], program=renderer_param(program))
+    bundle = graph._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "image/png"}
+    ET.fromstring(bundle["image/svg+xml"])
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert set(graph._repr_mimebundle_(include={"image/png"})) == {"image/png"}
+    assert set(graph._repr_mimebundle_(exclude={"image/png"})) == {"image/svg+xml"}
+    assert graph._repr_mimebundle_(include={"text/html"}) == {}
+
+
+def test_graph_repr_is_one_short_line() -> None:
+    assert repr(to_dot(neuron()[0])) == ("<Graph deltagrad: 8 edges, display it in Jupyter or "
+                                         "call .render()>")
+
+
+@pytest.mark.parametrize("program", RENDERERS)
+def test_pipe_and_render_like_micrograd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        program: str) -> None:
+    graph = to_dot(neuron()[0], program=renderer_param(program))
+    assert graph.pipe(format="png").startswith(b"\x89PNG")
+    assert graph.pipe(encoding="utf-8").startswith("<?xml")
+    monkeypatch.chdir(tmp_path)
+    assert graph.render("gout") == "gout.svg"
+    assert Path("gout").read_text(encoding="utf-8") == graph.source
+    assert svg_groups(Path("gout.svg"))[0]
+    assert graph.render(outfile="pic.png", cleanup=True) == "pic.png"
+    assert Path("pic.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gout", "gout.svg", "pic.png"]
+    with pytest.raises(FileExistsError, match=r"gout\.svg"):
+        graph.render("gout", raise_if_result_exists=True)
+    with pytest.raises(ValueError, match="overwrite the DOT source"):
+        graph.render("g.gv", outfile="g.gv")
+
+
+def test_failed_graph_render_leaves_no_file(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = to_dot(neuron()[0])
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "elsewhere" / "python"))
+    with pytest.raises(RendererNotFoundError):
+        graph.render("gout", directory=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graphviz_options_the_pip_renderer_lacks_are_refused() -> None:
+    graph = to_dot(neuron()[0])
+    with pytest.raises(ValueError, match="does not support engine='neato'"):
+        graph.pipe(engine="neato")
+    with pytest.raises(ValueError, match="renderer='cairo'"):
+        graph.pipe("png", renderer="cairo")
+
+
+# Labels are shown as typed, whatever they contain.
+
+NASTY = {"\\G": "\\G", "\\N": "\\N", "back\\n": "back\\n", "line\nbreak": "line\\nbreak",
+         "bell\x07": "bell\\x07", "nul\x00": "nul\\x00", "<&>": "<&>", "&lt;": "&lt;",
+         'q"{|}\\': 'q"{|}\\', "rtl\u202e": "rtl\\u202e"}
+
+
+def nasty_graph() -> Value:
+    leaves = [Value(float(i), label=label) for i, label in enumerate(NASTY)]
+    y = leaves[0]
+    for leaf in leaves[1:]:
+        y = y + leaf
+    y.label = "r\\N\x00<&>"
+    y.backward()
+    return y
+
+
+def svg_texts(svg: bytes | str) -> list[str]:
+    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("program", RENDERERS)
+def test_labels_are_escaped_for_graphviz_and_xml(program: str) -> None:
+    graph = to_dot(nasty_graph(), program=renderer_param(program), title="t\\G\x01")
+    shown = svg_texts(graph.pipe())  # valid XML, or ET raises
+    for literal in [*NASTY.values(), "r\\N\\x00<&>", "t\\G\\x01"]:
+        assert literal in shown
+    assert not any("\x00" in t or "\x07" in t for t in shown)
+
+
+@pytest.mark.parametrize("program", RENDERERS)
+def test_frame_titles_are_escaped(program: str) -> None:
+    frames = backward_frames(nasty_graph(), program=renderer_param(program))
+    shown = svg_texts(frames[1].graph.pipe())
+    assert "step 0: start: ∂r\\N\\x00<&>/∂r\\N\\x00<&> = 1" in svg_texts(frames[0].graph.pipe())
+    assert any(t.startswith("step 1: ∂r\\N\\x00<&>/∂") for t in shown)
+    rule = "add: f = a + b; ∂f/∂a = 1, ∂f/∂b = 1"  # on its own line (dot keeps double spaces
+    assert rule in [" ".join(t.split()) for t in shown]  # as space + no-break space)
+
+
+def test_page_text_shows_labels_as_typed() -> None:
+    page = backward_page(nasty_graph(), title="my\x00page")
+    data = page_data(page.html)
+    assert data["title"] == "my\\x00page"
+    assert data["frames"][1]["text"].startswith("∂r\\N\\x00<&>/∂")
+    assert "\x00" not in page.html and "<&>" not in page.html
+    ET.fromstring(data["svg"])
+    assert "r\\N\\x00<&>" in svg_texts(data["svg"])
+
+
+@settings(max_examples=40)
+@given(st.text(min_size=1, max_size=12))
+def test_any_label_is_shown_literally(label: str) -> None:
+    need_dot()
+    x = Value(1.0, label=label)
+    shown = [t.replace("\xa0", " ") for t in svg_texts(to_dot(x * x, program="dot").pipe())]
+    assert viz.dot.visible(label) in shown  # spaces are drawn as no-break spaces
 
 
 # The backward pass, step by step.
@@ -341,11 +572,18 @@ def test_constants_get_no_steps() -> None:
     assert frames[-1].grads[0] == pytest.approx(30.0)
 
 
+def page_data(page: str) -> dict:
+    """The JSON the page's one slot was filled with."""
+    found = re.search(r'<script type="application/json" class="dg-data">(.*?)</script>', page, re.S)
+    assert found
+    return json.loads(found.group(1))
+
+
 def test_html_page_is_self_contained(tmp_path: Path) -> None:
     path = write_backward_html(neuron()[0], tmp_path / "steps.html")
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    data = json.loads(re.search(r'class="dg-data">(.*?)</script>', page, re.S).group(1))
+    data = page_data(page)
     assert data["svg"].startswith("<svg")  # no XML prolog inside HTML
     assert not re.search(r"<(script|img|link|iframe)[^>]+(src|href)=", page)
     assert "@import" not in page and "url(" not in page
@@ -360,3 +598,44 @@ def test_html_escapes_labels(tmp_path: Path) -> None:
     page = path.read_text(encoding="utf-8")
     assert "</script><b>" not in page
     assert "<i>t</i>" not in page
+
+
+def test_frame_shows_its_text_and_drawing() -> None:
+    frame = backward_frames(neuron()[0])[4]
+    assert repr(frame) == "<Frame step 4: ∂o/∂w += ∂o/∂n2 · ∂n2/∂w = 0.501 · 2 = 1.002>"
+    bundle = frame._repr_mimebundle_(include={"image/svg+xml"})
+    assert list(bundle) == ["image/svg+xml"]
+    shown = svg_texts(bundle["image/svg+xml"])
+    assert "step 4: ∂o/∂w += ∂o/∂n2 · ∂n2/∂w = 0.501 · 2 = 1.002" in shown
+
+
+def test_page_object_saves_and_shows_inline(tmp_path: Path) -> None:
+    page = backward_page(neuron()[0], title="my <page>")
+    assert repr(page) == "<BackwardPage 'my <page>': 5 steps; .save(path) writes it>"
+    saved = write_backward_html(neuron()[0], tmp_path / "steps.html", title="my <page>")
+    assert saved.read_text(encoding="utf-8") == page.html
+    inline = page._repr_html_()
+    frame = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts" '
+                         r'title="my &lt;page&gt;" style="[^"]*"></iframe>', inline)
+    assert frame, inline
+    assert html.unescape(frame.group(1)) == page.html
+
+
+def test_page_is_safe_to_embed() -> None:
+    """One JSON slot filled; CSS only on the page's classes; script declares nothing global."""
+    page = backward_page(neuron()[0]).html
+    assert "DELTAGRAD_DATA" not in page and page.count('class="dg-data"') == 1
+    style = re.search(r"<style>(.*?)</style>", page, re.S)
+    assert style
+    selectors = [rule.split("{")[0].strip() for rule in style.group(1).split("}") if "{" in rule]
+    assert selectors and all(sel.startswith(".dg-steps") for sel in selectors)
+    script = page[page.rindex("<script>"):]
+    assert script.startswith("<script>\n(() => {") and "})();\n</script>" in script
+    assert "parent." not in script and "top.location" not in script
+
+
+def test_lazy_names_reach_the_package() -> None:
+    import autograd
+
+    assert autograd.backward_page is backward_page
+    assert autograd.to_dot is to_dot and autograd.render is render

@@ -13,13 +13,14 @@
 from autograd.viz.dot import DEFAULT_MAX_NODES, ROLE_COLORS, Graph, render, to_dot
 from autograd.viz.page import BackwardPage, backward_page, write_backward_html
 from autograd.viz.renderer import (
-    PURE_MAX_EDGES,
+    MAX_LAYOUT_COST,
     RendererNotFoundError,
     RenderError,
     RenderFailedError,
     RenderTimeoutError,
     RenderTooLargeError,
     find_renderer,
+    layout_cost,
     run_renderer,
 )
 from autograd.viz.steps import FRAMES_MAX_NODES, Frame, backward_frames
@@ -27,7 +28,7 @@ from autograd.viz.steps import FRAMES_MAX_NODES, Frame, backward_frames
 __all__ = [
     "DEFAULT_MAX_NODES",
     "FRAMES_MAX_NODES",
-    "PURE_MAX_EDGES",
+    "MAX_LAYOUT_COST",
     "ROLE_COLORS",
     "BackwardPage",
     "Frame",
@@ -40,6 +41,7 @@ __all__ = [
     "backward_frames",
     "backward_page",
     "find_renderer",
+    "layout_cost",
     "render",
     "run_renderer",
     "to_dot",

@@ -61,12 +61,15 @@ def escape_label(text: str, record: bool = False) -> str:
 
     Backslashes are doubled (``\\N`` and ``\\G`` would name the node and the graph) and
     ``&`` becomes ``&amp;`` (Graphviz reads entities such as ``&lt;``); in a record label
-    ``{ } | < >`` are escaped too. Quotes are left to :mod:`graphviz`'s quoting.
+    ``{ } | < >`` are escaped too, and spaces become no-break spaces (``dot`` 2.43 drops a
+    space that follows a non-ASCII character in a record). Quotes are left to
+    :mod:`graphviz`'s quoting.
     """
     text = text.replace("\\", "\\\\").replace("&", "&amp;")
     if record:
         for special in "{}|<>":
             text = text.replace(special, "\\" + special)
+        text = text.replace(" ", "\N{NO-BREAK SPACE}")
     return text
 
 

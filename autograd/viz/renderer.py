@@ -1,15 +1,17 @@
 """Finding and running the program that lays out DOT text, bounded in size and in time.
 
-Two renderers are known: Graphviz's ``dot`` (fast, from the system's package manager) and
-``graphviz-pure`` (from PyPI, installed by deltagrad's ``render`` extra). ``dot`` is used when
-it is on PATH. ``graphviz-pure``'s layout time grows steeply on some graphs (a sum of 100
-terms ``1*x`` with a shared ``x`` takes minutes), so graphs above :data:`PURE_MAX_EDGES`
-edges are refused before it runs, with a message that says to install ``dot``. Every run has
-a time limit. Every failure is a :class:`RenderError` whose message says what to do.
+Two renderers are known: Graphviz's ``dot`` (from the system's package manager) and
+``graphviz-pure`` (from PyPI, installed by deltagrad's ``render`` extra); ``dot`` is used
+when it is on PATH. Both slow down steeply on tangled graphs, where an input is used in
+many places far apart (``1*x + 1*x + …``: 60 terms take seconds, 100 terms minutes), so
+the layout work is estimated first (:func:`layout_cost`) and graphs above
+:data:`MAX_LAYOUT_COST` are refused at once. Every run also has a time limit. Every
+failure is a :class:`RenderError` whose message says what to do.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -21,14 +23,11 @@ PROGRAMS = ("dot", "graphviz-pure")
 TIMEOUT = 30.0
 """Seconds a renderer may run before it is stopped (:class:`RenderTimeoutError`)."""
 
-PURE_MAX_EDGES = 400
-"""Largest graph (in edges) given to ``graphviz-pure``. Measured on 2 shared cores: a sum
-``1*x + 1*x + …`` of 60 terms (357 edges) takes 1.3 s, of 80 terms (477 edges) 6.8 s, of 100
-terms over a minute; ``dot`` lays each out in well under a second."""
-
-INSTALL_DOT = ("install Graphviz's `dot` program (e.g. `apt-get install graphviz`, "
-               "`brew install graphviz`, or the installer from graphviz.org)")
-
+MAX_LAYOUT_COST = 3000
+"""Largest :func:`layout_cost` either renderer is given. Measured on 2 shared cores (seconds,
+``dot`` 2.43 / ``graphviz-pure`` 0.2.2): ``1*x + 1*x + …`` of 50 terms (cost 2898) 1.9 / 0.75,
+of 60 terms (4078) 9.6 / 2.1, of 70 terms (5458) 16 / 7.3, of 100 terms (10,798) over 100 /
+39; the lecture's R_i graph (cost 202) 0.05 / 0.34; a chain of 200 sums (1195) 0.14 / 0.16."""
 
 class RenderError(RuntimeError):
     """A picture could not be drawn; the message says why and what to do about it."""
@@ -39,7 +38,7 @@ class RendererNotFoundError(RenderError):
 
 
 class RenderTooLargeError(RenderError):
-    """The graph is too large for ``graphviz-pure`` to lay out in reasonable time."""
+    """The graph is too tangled to lay out in reasonable time (see :func:`layout_cost`)."""
 
 
 class RenderTimeoutError(RenderError):
@@ -83,9 +82,46 @@ def find_renderer(program: str | None = None) -> str:
     return found
 
 
-def _edge_count(source: str) -> int:
-    """The number of edges in DOT text (each ``->`` outside quoted labels)."""
-    return sum(part.count("->") for part in source.split('"')[::2])
+_EDGE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[^\s"]+)\s*->\s*("(?:[^"\\]|\\.)*"|[^\s"\[]+)',
+                   re.MULTILINE)
+
+
+def layout_cost(source: str) -> int:
+    """An estimate of the work of a ``dot``-style layout: nodes plus the edges' rank spans.
+
+    The layout ranks the nodes and threads a chain of virtual nodes along every edge that
+    spans several ranks; their number, not the edge count, is what makes layouts slow
+    (``1*x + 1*x + …`` draws an edge from ``x`` to every term, most of them long). Ranks
+    are estimated as the layout would set them: each node one rank after its latest
+    input, and each source one rank before its earliest consumer.
+
+    Args:
+        source: DOT text with one ``a -> b`` edge per line (as :mod:`graphviz` writes it).
+    """
+    edges = _EDGE.findall(source)
+    inputs: dict[str, list[str]] = {}
+    for a, b in edges:
+        inputs.setdefault(a, [])
+        inputs.setdefault(b, []).append(a)
+    rank: dict[str, int] = {}
+    for node in inputs:  # iterative longest path from the sources, sources at rank 0
+        stack, path = [node], {node}
+        while stack:
+            top = stack[-1]
+            todo = next((a for a in inputs[top] if a not in rank and a not in path), None)
+            if todo is not None:  # descend into the first input not ranked (nor a cycle)
+                stack.append(todo)
+                path.add(todo)
+                continue
+            path.discard(stack.pop())
+            rank[top] = max((rank.get(a, 0) + 1 for a in inputs[top]), default=0)
+    first_use: dict[str, int] = {}
+    for a, b in edges:
+        first_use[a] = min(first_use.get(a, rank[b]), rank[b])
+    for node, used in first_use.items():
+        if not inputs[node]:
+            rank[node] = used - 1
+    return len(inputs) + sum(abs(rank[b] - rank[a]) for a, b in edges)
 
 
 def run_renderer(source: str, format: str = "svg", *,  # noqa: A002 (Graphviz's name)
@@ -101,8 +137,7 @@ def run_renderer(source: str, format: str = "svg", *,  # noqa: A002 (Graphviz's 
     Raises:
         ValueError: ``format`` is not a plain name such as ``svg`` or ``png``.
         RendererNotFoundError: no renderer is installed.
-        RenderTooLargeError: the graph is over :data:`PURE_MAX_EDGES` and only
-            ``graphviz-pure`` would draw it.
+        RenderTooLargeError: the graph's :func:`layout_cost` is over :data:`MAX_LAYOUT_COST`.
         RenderTimeoutError: the renderer ran longer than ``timeout``.
         RenderFailedError: the renderer failed; the message includes what it printed.
     """
@@ -110,19 +145,20 @@ def run_renderer(source: str, format: str = "svg", *,  # noqa: A002 (Graphviz's 
         raise ValueError(f"format must be a name such as 'svg' or 'png', got {format!r}")
     path = find_renderer(program)
     name = Path(path).name
-    edges = _edge_count(source)
-    if name.startswith("graphviz-pure") and edges > PURE_MAX_EDGES:
+    cost = layout_cost(source)
+    if cost > MAX_LAYOUT_COST:
         raise RenderTooLargeError(
-            f"the graph has {edges} edges, too many for graphviz-pure (it takes minutes on "
-            f"some graphs over {PURE_MAX_EDGES}); {INSTALL_DOT}, which lays out such "
-            "graphs in well under a second, or draw a smaller piece of the expression")
+            f"the graph is too tangled to lay out in reasonable time (estimated layout cost "
+            f"{cost}, above {MAX_LAYOUT_COST}; values used in many places far apart make "
+            "long edges, and both dot and graphviz-pure take minutes on such graphs): draw "
+            "a smaller piece of the expression")
     try:
         done = subprocess.run([path, f"-T{format}", "-q"], input=source.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        hint = INSTALL_DOT if name != "dot" else "draw a smaller piece of the expression"
-        raise RenderTimeoutError(f"{name} did not finish laying out the graph ({edges} edges) "
-                                 f"within {timeout:g} s and was stopped; {hint}") from None
+        raise RenderTimeoutError(f"{name} did not finish laying out the graph (layout cost "
+                                 f"{cost}) within {timeout:g} s and was stopped; draw a "
+                                 "smaller piece of the expression") from None
     except OSError as e:
         raise RenderFailedError(f"could not run {path}: {e.strerror or e}") from None
     if done.returncode != 0 or not done.stdout:
