@@ -119,6 +119,7 @@ class Constant(Value):
     __slots__ = ()
 
 
+_isfinite, _recording = math.isfinite, RECORDING.get  # bound once: apply runs per node
 ADD, SUB, MUL, DIV, NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["truediv"], OPS["neg"]
 POW, POWC, RPOW, EXP, LOG = OPS["pow"], OPS["powc"], OPS["rpow"], OPS["exp"], OPS["log"]
 SQRT, SIN, COS, TANH, SIGMOID = OPS["sqrt"], OPS["sin"], OPS["cos"], OPS["tanh"], OPS["sigmoid"]
@@ -179,10 +180,10 @@ def apply(op: Op, *args: Any) -> Value:
         data = op.forward(*xs)
     except OverflowError:
         data = math.inf
-    if not math.isfinite(data):
+    if not _isfinite(data):
         shown = ", ".join(f"{x:.6g}" for x in xs)
         raise OverflowError(f"{op.name}: the result of {op.name}({shown}) overflows a float")
     out = Value.__new__(Value)
     out.data, out.grad, out.label = data, 0.0, ""
-    out.parents, out.op = (parents, op) if RECORDING.get() else ((), None)
+    out.parents, out.op = (parents, op) if _recording() else ((), None)
     return out
