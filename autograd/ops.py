@@ -160,6 +160,17 @@ def _log_or_zero(a: Number) -> Number:
     return 0.0 if _number(a) == 0.0 else _call("log", a)
 
 
+def _array_pow(a: Any, b: Any) -> Any:
+    """a ** b on arrays, nan where the base is outside the domain (a < 0, or a = 0 with b <= 0).
+
+    Unlike the other ops, a power can be finite outside its domain ((-2) ** 2.0); the nan lets
+    the tape find the example and raise the float check's error.
+    """
+    np = _np()
+    with np.errstate(all="ignore"):
+        return np.where((a > 0.0) | ((a == 0.0) & (b > 0.0)), np.power(a, b), np.nan)
+
+
 def _partials_pow(xs: Any, out: Number) -> tuple[Number, Number]:
     a, b = xs
     try:
@@ -217,10 +228,10 @@ OPS: dict[str, Op] = {
            lambda a, c: a**c, lambda a, c: a**c, _partials_powc, _check_powc),
         Op("pow", "^", "f = a^b, a > 0 (or a = 0 < b);  ∂f/∂a = b a^(b-1), ∂f/∂b = a^b ln a "
            "(0 at a = 0)", 2,
-           lambda a, b: a**b, lambda a, b: a**b, _partials_pow, _check_pow),
+           lambda a, b: a**b, _array_pow, _partials_pow, _check_pow),
         Op("rpow", "^", "f = c^b, c ≥ 0 a constant (no gradient flows to it);  f' = c^b ln c "
            "(0 at c = 0)", 2,
-           lambda c, b: c**b, lambda c, b: c**b,
+           lambda c, b: c**b, _array_pow,
            lambda xs, out: (None, out * _log_or_zero(_number(xs[0]))), _check_pow),
         Op("exp", "exp", "f = e^x;  f' = e^x = f", 1,
            math.exp, lambda x: _np().exp(x), lambda xs, out: (out,), _check_exp, "exp"),

@@ -139,10 +139,6 @@ class Tape:
         """One node on the batch; domain errors as the scalar engine raises them."""
         out = op.array_forward(*xs)
         bad = None if np.isfinite(out).all() else ~np.isfinite(out)
-        if op.name in ("pow", "rpow") and not np.all(xs[0] > 0.0):  # a^b can be finite, a ≤ 0
-            base, power = (np.broadcast_to(x, np.shape(out)) for x in xs)
-            bad = (base < 0.0) | ((base == 0.0) & (power <= 0.0))
-            bad = bad if bad.any() else None
         if bad is not None:
             i = int(np.argmax(bad))
             try:
