@@ -1,0 +1,58 @@
+"""demos/lecture.ipynb runs from top to bottom without an error and draws pictures.
+
+The notebook is executed with nbclient in a kernel running this test's own Python (the
+project's virtual environment), as a student would run it, and is saved without outputs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "demos" / "lecture.ipynb"
+PICTURES = {"image/svg+xml", "image/png"}
+
+
+@pytest.fixture(scope="module")
+def executed() -> nbformat.NotebookNode:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    # One extra cell (in memory only) names the kernel's Python, to check it is ours.
+    notebook.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable)"))
+    client = NotebookClient(notebook, kernel_name="python3", timeout=120,
+                            resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    return client.execute()
+
+
+def outputs(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
+
+
+def test_the_kernel_is_this_python(executed: nbformat.NotebookNode) -> None:
+    assert executed.cells[-1].outputs[0]["text"].strip() == sys.executable
+
+
+def test_no_cell_fails(executed: nbformat.NotebookNode) -> None:
+    for out in outputs(executed):
+        assert out.output_type != "error", out
+        assert "Traceback" not in out.get("text", ""), out["text"]
+
+
+def test_pictures_and_the_inline_stepper_are_shown(executed: nbformat.NotebookNode) -> None:
+    shown = [set(out.get("data", {})) for out in outputs(executed)]
+    assert sum(1 for mimes in shown if mimes & PICTURES) >= 3  # neuron, R_i graph, training
+    html = [out["data"]["text/html"] for out in outputs(executed)
+            if "text/html" in out.get("data", {})]
+    pages = [text for text in html if text.startswith("<iframe srcdoc=")]
+    assert len(pages) == 1 and 'sandbox="allow-scripts"' in pages[0]
+
+
+def test_the_notebook_is_saved_without_outputs() -> None:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
