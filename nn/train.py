@@ -30,6 +30,7 @@ grow a millionfold raises :class:`DivergenceError` naming the learning rate and 
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -297,10 +298,14 @@ def progress_bar(total: int, desc: str, enabled: bool | None, stream: TextIO | N
     from tqdm.auto import tqdm
 
     out = sys.stderr if stream is None else stream
-    if enabled is None:  # tqdm.auto is the notebook bar inside a Jupyter kernel
-        enabled = tqdm.__module__ == "tqdm.notebook" or bool(getattr(out, "isatty", bool)())
+    notebook = tqdm.__module__ == "tqdm.notebook"  # tqdm.auto's choice inside a Jupyter kernel
+    if enabled is None:
+        enabled = notebook or bool(getattr(out, "isatty", bool)())
+    # A terminal that reports a 0 × 0 size (a bare pty, as under script(1)) would hide the
+    # bar: shutil falls back to 80 × 24 there.
+    size = None if notebook else shutil.get_terminal_size()
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False, file=out,
-                mininterval=0.2, dynamic_ncols=True)
+                mininterval=0.2, ncols=size and size.columns, nrows=size and size.lines)
 
 
 class Objective(Protocol):
