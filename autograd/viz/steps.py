@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from autograd.graph import chain_rule_step
 from autograd.value import Value
 from autograd.viz.dot import Graph, Layout, digraph, layout, number
 
@@ -50,7 +51,11 @@ class Step(NamedTuple):
 
 
 def steps(plan: Layout) -> list[Step]:
-    """The backward pass over ``plan``, one chain-rule product at a time; constants get none."""
+    """The backward pass over ``plan``, one chain-rule product at a time; constants get none.
+
+    Each product comes from :func:`autograd.graph.chain_rule_step`, the step the engine's
+    own backward pass takes.
+    """
     order, names = plan.order, plan.names
     last = len(order) - 1
     top = names[last]
@@ -62,12 +67,12 @@ def steps(plan: Layout) -> list[Step]:
         if not node.parents:
             continue
         g = grads.get(i, 0.0)
-        partials = node.op.partials([p.data for p in node.parents], node.data)
-        for k, (p, d) in enumerate(zip(plan.parents[i], partials, strict=False)):
-            if plan.roles[p] == "constant":
+        flows = chain_rule_step(node.op, [p.data for p in node.parents], node.data, g)
+        for k, (p, flow) in enumerate(zip(plan.parents[i], flows, strict=True)):
+            if flow is None or plan.roles[p] == "constant":
                 continue
+            d, share = flow
             before = grads.get(p)
-            share = g * float(d)
             grads[p] = (before or 0.0) + share
             text = (f"∂{top}/∂{names[p]} += ∂{top}/∂{names[i]} · ∂{names[i]}/∂{names[p]} "
                     f"= {number(g)} · {number(d)} = {number(share)}")
