@@ -405,6 +405,14 @@ def test_jupyter_gets_svg_and_png(program: str) -> None:
     assert graph._repr_mimebundle_(include={"text/html"}) == {}
 
 
+def test_jupyter_shows_why_a_graph_is_not_drawn() -> None:
+    graph = to_dot(sum_of_ones(100))
+    bundle = graph._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert bundle["text/plain"].startswith("<Graph deltagrad: 597 edges")
+    assert "could not be drawn: the graph is too tangled" in bundle["text/plain"]
+
+
 def test_graph_repr_is_one_short_line() -> None:
     assert repr(to_dot(neuron()[0])) == ("<Graph deltagrad: 8 edges, display it in Jupyter or "
                                          "call .render()>")

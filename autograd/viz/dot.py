@@ -29,7 +29,7 @@ import graphviz
 from autograd.atomic import write_atomically
 from autograd.graph import topological_order
 from autograd.value import Constant, Value
-from autograd.viz.renderer import TIMEOUT, run_renderer
+from autograd.viz.renderer import TIMEOUT, RenderError, run_renderer
 
 DEFAULT_MAX_NODES = 1000
 """Largest graph :func:`to_dot` draws unless told otherwise (bigger ones are unreadable)."""
@@ -100,11 +100,17 @@ class Graph(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, str]:
-        """SVG and PNG (base64) for Jupyter, limited to ``include`` and not in ``exclude``."""
+        """SVG and PNG (base64) for Jupyter, limited to ``include`` and not in ``exclude``.
+
+        If the graph cannot be drawn, the notebook shows why (one line), not a traceback.
+        """
         bundle = {}
         for mime, fmt in PICTURE_TYPES.items():
             if (include is None or mime in include) and (exclude is None or mime not in exclude):
-                picture = self.pipe(fmt)
+                try:
+                    picture = self.pipe(fmt)
+                except RenderError as e:
+                    return {"text/plain": f"{self!r} could not be drawn: {e}"}
                 bundle[mime] = (picture.decode("utf-8") if fmt == "svg"
                                 else base64.b64encode(picture).decode("ascii"))
         return bundle
