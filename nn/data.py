@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nn.args import count, non_negative
+from nn.args import count, matrix, non_negative
 from nn.backprop import sigmoid
 from nn.rng import RandomSource, as_generator
 
@@ -289,11 +289,9 @@ class Standardizer:
             ValueError: If the data are not a finite 2-D array with at least two rows, or a
                 column is constant (it cannot be scaled).
         """
-        arr = np.asarray(train, dtype=float)
-        if arr.ndim != 2 or arr.shape[0] < 2:
-            raise ValueError(f"need a 2-D array with at least two rows, got shape {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError("training data contain NaN or infinite values")
+        arr = matrix("training data", train)
+        if arr.shape[0] < 2:
+            raise ValueError(f"need at least two rows to standardise, got shape {arr.shape}")
         self.mean = arr.mean(axis=0)
         self.scale = arr.std(axis=0)
         if np.any(self.scale == 0.0):
@@ -323,7 +321,4 @@ class Standardizer:
         return self._check(data) * self.scale + self.mean
 
     def _check(self, data: np.ndarray) -> np.ndarray:
-        arr = np.asarray(data, dtype=float)
-        if arr.ndim != 2 or arr.shape[1] != self.mean.shape[0]:
-            raise ValueError(f"need shape (N, {self.mean.shape[0]}), got {arr.shape}")
-        return arr
+        return matrix("data", data, cols=self.mean.shape[0])

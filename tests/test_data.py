@@ -129,7 +129,7 @@ def test_standardizer_uses_training_statistics_only() -> None:
 def test_standardizer_errors() -> None:
     with pytest.raises(ValueError, match="constant"):
         data.Standardizer(np.ones((5, 2)))
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="training data must be finite"):
         data.Standardizer(np.array([[1.0], [np.nan]]))
     with pytest.raises(ValueError, match="two rows"):
         data.Standardizer(np.ones((1, 2)))
