@@ -24,7 +24,8 @@ share of the criterion, so that N online steps add up to one batch gradient), ``
 The loop calls *observers* once per epoch with an :class:`Epoch` (epoch 0 is the start);
 the history, early stopping and the progress bar are observers, and so can be yours (an
 observer that returns True stops the start). A step that makes the criterion non-finite or
-grow a millionfold raises :class:`DivergenceError` naming the learning rate and the epoch.
+grow a millionfold raises :class:`DivergenceError` naming the learning rate and the epoch;
+a criterion that is not finite at the starting weights is a ValueError about the data's scale.
 """
 
 from __future__ import annotations
@@ -535,10 +536,11 @@ def fit(
         The history of the kept start; the model holds its weights.
 
     Raises:
-        ValueError: On bad data or options (before any work; the model is unchanged).
+        ValueError: On bad data or options (before any work), or a criterion that is not
+            finite at the starting weights (the model is unchanged).
         TypeError: On an unknown setting, or settings given twice.
-        DivergenceError: When the criterion becomes non-finite or grows a millionfold (the
-            model is unchanged).
+        DivergenceError: When a step makes the criterion non-finite or grow a millionfold
+            (the model is unchanged).
         ModuleNotFoundError: For ``method="bfgs"`` without scipy (naming the extra).
     """
     if options is not None and settings:
@@ -666,8 +668,12 @@ def _gradient(crit: _Criterion, theta: Array, notify: Callable[..., bool],
 
 
 def _evaluate(crit: _Criterion, theta: Array, need_grad: bool, rows: slice | None, epoch: int,
-              opt: Optimizer, limit: float = math.inf) -> tuple[float, float, Array | None]:
-    """The criterion; a DivergenceError if it (or its gradient) overflows or passes ``limit``."""
+              opt: Optimizer | None, limit: float = math.inf) -> tuple[float, float, Array | None]:
+    """The criterion, or an error if it (or its gradient) overflows or passes ``limit``.
+
+    At the starting weights that is a ValueError about the data's scale; after a step it is
+    a :class:`DivergenceError` naming the epoch and the learning rate (``opt``'s).
+    """
     cause: BaseException | None = None
     try:
         value, data, grad = crit(theta, need_grad, rows)
@@ -675,12 +681,15 @@ def _evaluate(crit: _Criterion, theta: Array, need_grad: bool, rows: slice | Non
         value, data, grad, cause = math.inf, math.inf, None, err
     if math.isfinite(value) and value <= limit and (grad is None or np.isfinite(grad).all()):
         return value, data, grad
+    if opt is None or opt.r == 0:
+        raise ValueError(f"R + λJ or its gradient is not finite at the starting weights "
+                         f"({value:.3g}): check the scale of X and Y (standardise them)"
+                         ) from cause
     what = (f"R + λJ grew to {value:.3g}, over {GROWTH_LIMIT:g} times its start"
             if math.isfinite(value) and value > limit else
             f"the criterion or its gradient is no longer finite (R + λJ = {value:.3g})")
     raise DivergenceError(f"training diverged at epoch {epoch}: {what}, with "
-                          f"{_rate(crit.opts, max(opt.r, 1))}; lower the learning rate"
-                          ) from cause
+                          f"{_rate(crit.opts, opt.r)}; lower the learning rate") from cause
 
 
 def _bfgs(crit: _Criterion, theta: Array, notify: Callable[..., bool],
@@ -689,7 +698,11 @@ def _bfgs(crit: _Criterion, theta: Array, notify: Callable[..., bool],
     iteration = 0
 
     def objective(th: Array) -> tuple[float, Array]:
-        value, _, grad = crit(th, True)
+        """The criterion and gradient, or +∞ where they overflow (the line search backs off)."""
+        try:
+            value, _, grad = crit(th, True)
+        except (OverflowError, FloatingPointError):  # a tape's overflow check
+            return math.inf, np.zeros_like(th)
         if not math.isfinite(value) or not np.isfinite(grad).all():  # type: ignore[union-attr]
             return math.inf, np.zeros_like(th)
         return value, grad  # type: ignore[return-value]
@@ -703,13 +716,10 @@ def _bfgs(crit: _Criterion, theta: Array, notify: Callable[..., bool],
         if notify(iteration, th, value, data):
             raise StopIteration
 
-    value, data, _ = crit(theta, False)
+    value, data, _ = _evaluate(crit, theta, False, None, 0, None)
     if notify(0, theta, value, data):
         return theta
+    # From a finite start the line search only accepts finite values: BFGS ends finite.
     result = minimize(objective, theta, jac=True, method="BFGS",  # type: ignore[misc]
                       callback=callback, options={"maxiter": crit.opts.epochs, "gtol": 1e-10})
-    if not math.isfinite(result.fun):
-        raise DivergenceError(f"BFGS ended on a non-finite criterion ({result.fun}) after "
-                              f"{iteration} iterations; check the data's scale (standardise X "
-                              "and Y)")
     return np.asarray(result.x, dtype=np.float64)

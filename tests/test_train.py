@@ -275,12 +275,16 @@ def test_divergence_is_an_error_naming_the_rate_and_the_epoch(lr: float) -> None
     np.testing.assert_array_equal(net.to_arrays()[0], before[0])  # left unchanged
 
 
-def test_an_overflowing_mlp_and_a_non_finite_bfgs_end_are_divergence_errors() -> None:
+def test_an_overflowing_mlp_diverges_and_overflowing_data_is_refused_at_the_start() -> None:
     d = data.sum_of_sigmoids(20, 0)
     with pytest.raises(DivergenceError, match="lr=1e\\+06"):
         fit(MLP(2, [8, 1], rng=0), d.X, d.Y, epochs=50, lr=1e6)
-    with pytest.raises(DivergenceError, match="BFGS ended on a non-finite criterion"):
-        fit(TwoLayerNet(2, 2, 1), d.X, d.Y * 1e200, method="bfgs")
+    for model in (TwoLayerNet(2, 2, 1), MLP(2, [3, 1], rng=0)):
+        before = _theta(model)
+        for method in ("bfgs", "gd"):  # so BFGS never ends on an infinite criterion
+            with pytest.raises(ValueError, match=r"not finite at the starting weights.*scale"):
+                fit(model, d.X, d.Y * 1e200, method=method, lr=None if method == "bfgs" else 0.1)
+        np.testing.assert_array_equal(_theta(model), before)
 
 
 def test_bfgs_without_scipy_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
