@@ -36,6 +36,7 @@ from nn.data import (
     simulate,
     two_class,
 )
+from nn.rng import INIT_RANGE
 from nn.train import Epoch, History, fit
 from nn.two_layer import TwoLayerNet
 
@@ -137,7 +138,8 @@ def part_c(
     print("\n(c) Training on the §11.6 'sum of sigmoids' data: Y = σ(a1ᵀX) + σ(a2ᵀX) + ε")
     print(f"    N = {len(train.X)} training and {len(test.X)} test cases, "
           f"Var(f(X))/Var(ε) = 4, Bayes error Var(ε) = {bayes:.5f}, seed {SEED}")
-    print(f"    net: M = {m} hidden units, starting weights uniform on [−0.7, 0.7]")
+    print(f"    net: M = {m} hidden units, starting weights uniform on [−{INIT_RANGE}, "
+          f"{INIT_RANGE}]")
     print(f"    criterion R + λJ with R = Σ_i R_i, J = Σ w² (all weights), λ = {lam}")
     print(f"    batch gradient descent θ ← θ − γ Σ_i ∂(R_i + λJ/N)/∂θ, γ = {lr}, {epochs} epochs")
     net = TwoLayerNet(2, m, 1, rng=np.random.default_rng(SEED + 1))
