@@ -15,7 +15,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +197,7 @@ def test_stepping_the_backward_page(tmp_path: Path, browser: WebDriver) -> None:
     assert shown["step"] == "0" and shown["prevDisabled"] and shown["n"] == "grad ?"
 
 
-def lecture_r_i() -> tuple[Value, list[Value]]:
+def lecture_r_i() -> tuple[Value, Sequence[Value]]:
     """The lecture's R_i (nn.TwoLayerNet, p = 2, M = 3, K = 2, as demos/lecture.py draws it)."""
     net = TwoLayerNet(2, 3, 2, rng=np.random.default_rng(2009))
     r_i = net.loss(net.forward([0.8, -1.1]), [1.0, 0.2])

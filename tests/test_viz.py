@@ -422,8 +422,9 @@ def test_graph_repr_is_one_short_line() -> None:
 def test_pipe_and_render_like_micrograd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         program: str) -> None:
     graph = to_dot(neuron()[0], program=renderer_param(program))
-    assert graph.pipe(format="png").startswith(b"\x89PNG")
-    assert graph.pipe(encoding="utf-8").startswith("<?xml")
+    png, svg = graph.pipe(format="png"), graph.pipe(encoding="utf-8")
+    assert isinstance(png, bytes) and png.startswith(b"\x89PNG")
+    assert isinstance(svg, str) and svg.startswith("<?xml")
     monkeypatch.chdir(tmp_path)
     assert graph.render("gout") == "gout.svg"
     assert Path("gout").read_text(encoding="utf-8") == graph.source
@@ -561,7 +562,7 @@ def test_unlabelled_leaves_are_inputs_with_gradients_and_steps() -> None:
     assert source.count("grad 3") == 1 and source.count("grad 2") == 1
     assert source.count(ROLE_COLORS["input"]) >= 1
     frames = backward_frames(y)
-    assert [f.grads.get(f.parent) for f in frames[1:]] == [3.0, 2.0]
+    assert [f.grads[p] for f in frames[1:] if (p := f.parent) is not None] == [3.0, 2.0]
 
 
 def test_drawing_after_create_graph_shows_the_grads_data() -> None:

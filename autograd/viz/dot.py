@@ -108,7 +108,7 @@ class Graph(graphviz.Digraph):
         for mime, fmt in PICTURE_TYPES.items():
             if (include is None or mime in include) and (exclude is None or mime not in exclude):
                 try:
-                    picture = self.pipe(fmt)
+                    picture = self.draw(fmt)
                 except RenderError as e:
                     return {"text/plain": f"{self!r} could not be drawn: {e}"}
                 bundle[mime] = (picture.decode("utf-8") if fmt == "svg"
@@ -126,11 +126,18 @@ class Graph(graphviz.Digraph):
         """
         _refuse_options(renderer=renderer, formatter=formatter, neato_no_op=neato_no_op,
                         engine=engine)
-        picture = run_renderer(self.source, format or self.format, program=self.program,
-                               timeout=self.timeout)
+        picture = self.draw(format or self.format)
         return picture if encoding is None else picture.decode(encoding)
 
-    def render(self, filename: str | os.PathLike[str] | None = None,  # type: ignore[override]
+    def draw(self, format: str = "svg") -> bytes:  # noqa: A002 (Graphviz's name)
+        """The picture's bytes, drawn by this graph's renderer (``pipe`` without options).
+
+        Raises:
+            RenderError: drawing failed (see :func:`~autograd.viz.renderer.run_renderer`).
+        """
+        return run_renderer(self.source, format, program=self.program, timeout=self.timeout)
+
+    def render(self, filename: str | os.PathLike[str] | None = None,
                directory: str | os.PathLike[str] | None = None, view: bool = False,
                cleanup: bool = False, format: str | None = None,  # noqa: A002
                renderer: str | None = None, formatter: str | None = None,
@@ -167,7 +174,9 @@ class Graph(graphviz.Digraph):
         if out == source_path and not cleanup and not overwrite_source:
             raise ValueError(f"render: the picture {os.fspath(out)!r} would overwrite the "
                              "DOT source; pass another outfile, or cleanup=True")
-        picture = self.pipe(format, renderer, formatter, neato_no_op, engine=engine)
+        _refuse_options(renderer=renderer, formatter=formatter, neato_no_op=neato_no_op,
+                        engine=engine)
+        picture = self.draw(format)
         write_atomically(out, lambda fh: fh.write(picture))
         if not cleanup:
             write_atomically(source_path, lambda fh: fh.write(self.source.encode("utf-8")))
@@ -274,7 +283,7 @@ def digraph(plan: Layout, *, rankdir: str, show_grad: bool, grads: Sequence[str]
     g.attr("node", shape="ellipse", fillcolor="#f9fafb", color="black", fontcolor="black",
            fontsize="12", margin="0.04,0.02", width="0.35", height="0.25")
     for i, node in enumerate(plan.order):
-        if not node.parents:
+        if node.op is None:  # a leaf
             continue
         g.node(f"n{i}op", label=node.op.symbol, id=f"n{i}op")
         for j, p in enumerate(plan.parents[i]):
@@ -347,5 +356,5 @@ def render(root: Value, path: str | os.PathLike[str], format: str | None = None,
     elif suffix and suffix != format.lower():
         raise ValueError(f"render: the file name {os.fspath(path)!r} says {suffix}, "
                          f"but format={format!r}; make them agree")
-    data = to_dot(root, **options).pipe(format)
+    data = to_dot(root, **options).draw(format)
     return write_atomically(path, lambda fh: fh.write(data))

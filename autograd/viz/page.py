@@ -99,7 +99,7 @@ def backward_page(root: Value, *, rankdir: str = "LR", max_nodes: int = FRAMES_M
         widest[s.receiver] = max(widest[s.receiver], f"grad {number(s.value)}", key=len)
     graph = digraph(plan, rankdir=rankdir, show_grad=True, grads=list(widest.values()),
                     fills={}, hot_edges=set(), title=[], program=program)
-    svg = graph.pipe("svg").decode("utf-8")
+    svg = graph.draw("svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
     frames = [{"node": f"n{s.node}", "parent": None if s.parent is None else f"n{s.parent}",
                "edges": list(s.edges), "grad": f"grad {number(s.value)}", "text": s.text,

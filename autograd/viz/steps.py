@@ -63,11 +63,11 @@ def steps(plan: Layout) -> list[Step]:
     result = [Step(last, None, None, f"start: ∂{top}/∂{top} = 1",
                    "the root's gradient with respect to itself is 1", 1.0)]
     for i in range(last, -1, -1):
-        node = order[i]
-        if not node.parents:
+        node, op = order[i], order[i].op
+        if op is None:  # a leaf
             continue
         g = grads.get(i, 0.0)
-        flows = chain_rule_step(node.op, [p.data for p in node.parents], node.data, g)
+        flows = chain_rule_step(op, [p.data for p in node.parents], node.data, g)
         for k, (p, flow) in enumerate(zip(plan.parents[i], flows, strict=True)):
             if flow is None or plan.roles[p] == "constant":
                 continue
@@ -78,7 +78,7 @@ def steps(plan: Layout) -> list[Step]:
                     f"= {number(g)} · {number(d)} = {number(share)}")
             if before is not None:
                 text += f"; so far {number(before)} + {number(share)} = {number(grads[p])}"
-            result.append(Step(i, p, k, text, f"{node.op.name}: {node.op.doc}", grads[p]))
+            result.append(Step(i, p, k, text, f"{op.name}: {op.doc}", grads[p]))
     return result
 
 
