@@ -187,8 +187,9 @@ def test_stepping_the_backward_page(tmp_path: Path, browser: WebDriver) -> None:
     assert shown["step"] == "3" and shown["w"] == "grad ?" and shown["hot"] == []
 
     browser.script('location.hash = "step=1"; return null;')  # a typed fragment
-    time.sleep(0.2)
-    shown = browser.script(SHOWN)
+    deadline = time.monotonic() + 10  # the hashchange event comes asynchronously
+    while (shown := browser.script(SHOWN))["step"] != "1" and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert shown["step"] == "1" and shown["n"] == "grad 0.501" and shown["hot"] == ["e5"]
     assert shown["text"].startswith("∂o/∂n += ∂o/∂o · ∂o/∂n")
 
