@@ -19,6 +19,8 @@ The learning rate γ_r of the r-th update (r = 1, 2, ...) comes from a *schedule
 * any callable ``r -> γ_r``.
 
 Momentum and Adam (first-order methods of the previous lecture) use the same schedule.
+:func:`variable_metric` is the quasi-Newton BFGS of R's ``nnet``, which ESL uses for its
+chapter-11 experiments.
 
 An optimiser is an **array core**: it owns one flat float64 vector θ and updates it in place
 with ``step(grad)``; :func:`nn.train.fit` drives it with the gradients of its objectives.
@@ -38,7 +40,14 @@ import numpy as np
 from nn.args import fraction, positive
 from nn.options import SCHEDULES
 
-__all__ = ["Adam", "GradientDescent", "Optimizer", "ParameterOptimizer", "learning_rate"]
+__all__ = [
+    "Adam",
+    "GradientDescent",
+    "Optimizer",
+    "ParameterOptimizer",
+    "learning_rate",
+    "variable_metric",
+]
 
 Schedule = str | Callable[[int], float]
 
@@ -288,3 +297,83 @@ class ParameterOptimizer:
         for p, v in zip(self.params, self.core.theta.tolist(), strict=True):
             p.data = v
         return rate
+
+
+def variable_metric(
+    objective: Callable[[np.ndarray], tuple[float, np.ndarray | None]],
+    theta: np.ndarray,
+    *,
+    max_iter: int = 100,
+    abstol: float = 1e-4,
+    reltol: float = 1e-8,
+    start: tuple[float, np.ndarray] | None = None,
+    callback: Callable[[np.ndarray, float, int], bool] | None = None,
+) -> tuple[np.ndarray, float, int]:
+    """Minimise by the BFGS variable metric method of R's ``optim`` and ``nnet``.
+
+    This is Nash's variable metric algorithm (Compact Numerical Methods, 1990, Algorithm 21),
+    the "BFGS" that ``nnet`` (and so ESL's chapter-11 experiments) uses: an approximation H
+    of the inverse Hessian, reset to I when a step fails; each iteration searches along
+    d = −H g by backtracking (γ = 1, 0.2, 0.04, ... until f falls by at least 10⁻⁴ γ |gᵀd|,
+    an Armijo test), then updates H with the BFGS formula when sᵀy > 0. It stops after
+    ``max_iter`` iterations, when f ≤ ``abstol``, when an iteration lowers f by no more than
+    ``reltol`` (|f| + ``reltol``), or when no step changes θ even from H = I.
+
+    Args:
+        objective: θ ↦ (f(θ), ∇f(θ)); f may be +∞ (or the gradient None) where it overflows,
+            which the line search treats as a failed step.
+        theta: The starting point (not modified).
+        max_iter: Iteration cap (``nnet``'s ``maxit``, 100).
+        abstol: Stop once f ≤ abstol (``nnet``: 1e-4, a perfect fit).
+        reltol: Relative decrease below which the method stops (``nnet``: 1e-8).
+        start: (f, ∇f) at ``theta`` if already known (saves one evaluation).
+        callback: Called after each iteration with (θ, f, iteration); True stops.
+
+    Returns:
+        (θ, f(θ), iterations).
+
+    Raises:
+        ValueError: If f or its gradient is not finite at the start.
+    """
+    x = np.array(theta, dtype=np.float64)
+    f, g = objective(x) if start is None else start
+    if not math.isfinite(f) or g is None or not np.isfinite(g).all():
+        raise ValueError(f"the objective is not finite at the starting point (f = {f})")
+    n = x.size
+    h = np.eye(n)
+    updates = 0  # BFGS updates since H was last reset to I
+    iteration = 0
+    while iteration < max_iter:
+        direction = -(h @ g)
+        slope = float(direction @ g)
+        step, moved = 1.0, False
+        while slope < 0.0:
+            trial = x + step * direction
+            if np.array_equal(10.0 + trial, 10.0 + x):  # the step no longer changes θ
+                break
+            f_trial, g_trial = objective(trial)
+            if math.isfinite(f_trial) and g_trial is not None and (
+                    f_trial <= f + 1e-4 * step * slope):
+                moved = True
+                break
+            step *= 0.2
+        if not moved:
+            if updates == 0:  # even steepest descent fails: a (numerical) minimum
+                break
+            h, updates = np.eye(n), 0
+            continue
+        converged = f_trial <= abstol or abs(f_trial - f) <= reltol * (abs(f) + reltol)
+        s, y = trial - x, g_trial - g  # type: ignore[operator]
+        x, f, g = trial, f_trial, g_trial
+        iteration += 1
+        if (callback is not None and callback(x, f, iteration)) or converged:
+            break
+        sy = float(s @ y)
+        if sy > 0.0 and updates < 2 * n:
+            hy = h @ y
+            h += ((1.0 + float(y @ hy) / sy) * np.outer(s, s) - np.outer(hy, s)
+                  - np.outer(s, hy)) / sy
+            updates += 1
+        else:
+            h, updates = np.eye(n), 0
+    return x, f, iteration

@@ -19,7 +19,9 @@ How the gradient is computed (an *objective*, :class:`Objective`):
 Methods: ``"gd"`` (batch: one update per epoch with the summed gradient; online: one update
 per observation, in a new random order each epoch, with the gradient of that observation's
 share of the criterion, so that N online steps add up to one batch gradient), ``"adam"``, and
-``"bfgs"`` (scipy's quasi-Newton method, as R's ``nnet``; ``epochs`` is the iteration cap).
+``"bfgs"`` (the variable metric BFGS of R's ``optim`` and ``nnet``,
+:func:`nn.optim.variable_metric`; ``epochs`` is the iteration cap, and like ``nnet`` it stops
+once an iteration lowers the criterion by less than a relative 1e-8).
 
 The loop calls *observers* once per epoch with an :class:`Epoch` (epoch 0 is the start);
 the history, early stopping and the progress bar are observers, and so can be yours (an
@@ -46,7 +48,14 @@ from nn import backprop
 from nn.args import choice, count, fraction, matrix, non_negative, positive
 from nn.losses import cross_entropy, hinge, squared_error
 from nn.module import Module
-from nn.optim import Adam, GradientDescent, Optimizer, Schedule, learning_rate
+from nn.optim import (
+    Adam,
+    GradientDescent,
+    Optimizer,
+    Schedule,
+    learning_rate,
+    variable_metric,
+)
 from nn.options import DEFAULT_PENALTY, METHODS, MODES, PENALTIES, SCALES, TAPE_LOSSES
 from nn.rng import INIT_RANGE, RandomSource, as_generator, uniform_weights
 from nn.two_layer import TwoLayerNet
@@ -93,7 +102,7 @@ class FitOptions:
         penalty: ``"weight_decay"`` (J = Σw², the default), ``"weight_elimination"``
             (J = Σw²/(1+w²)) or ``None`` (λ must then be 0).
         scale: ``"sum"`` (Σ_i R_i + λJ, the book's, default) or ``"mean"`` ((1/N) Σ_i R_i + λJ).
-        method: ``"gd"``, ``"adam"`` or ``"bfgs"`` (needs scipy: the ``demos`` extra).
+        method: ``"gd"``, ``"adam"`` or ``"bfgs"`` (nnet's, :func:`nn.optim.variable_metric`).
         mode: ``"batch"`` or ``"online"`` (gradient methods only).
         epochs: Number of epochs (sweeps over the data); for BFGS the iteration cap.
         lr: γ_0 > 0 for ``"gd"`` and ``"adam"`` (not needed with a callable schedule);
@@ -541,7 +550,6 @@ def fit(
         TypeError: On an unknown setting, or settings given twice.
         DivergenceError: When a step makes the criterion non-finite or grow a millionfold
             (the model is unchanged).
-        ModuleNotFoundError: For ``method="bfgs"`` without scipy (naming the extra).
     """
     if options is not None and settings:
         raise TypeError("give either a FitOptions or its fields as keywords, not both")
@@ -560,7 +568,6 @@ def fit(
     if opts.early_stopping is not None and val is None:
         raise ValueError("early_stopping needs a validation set (validation=(X_val, Y_val))")
     gen = None if opts.rng is None else as_generator(opts.rng)
-    minimize = _scipy_minimize() if opts.method == "bfgs" else None
     crit = _Criterion(objective, x, y, opts)
     begin = time.perf_counter()
     theta0 = objective.read()
@@ -570,7 +577,7 @@ def fit(
     try:
         for start in range(opts.starts):
             theta = theta0 if start == 0 else uniform_weights(theta0.size, gen, half)  # type: ignore[arg-type]
-            runs.append(_one_start(crit, theta, start, val, [*observers], bar, minimize, gen))
+            runs.append(_one_start(crit, theta, start, val, [*observers], bar, gen))
         bar.refresh()  # the final epoch, before the bar is cleared
     except BaseException:
         objective.write(theta0)
@@ -586,16 +593,6 @@ def fit(
     return history
 
 
-def _scipy_minimize() -> Callable[..., Any]:
-    try:
-        from scipy.optimize import minimize
-    except ModuleNotFoundError as err:
-        raise ModuleNotFoundError(
-            "method='bfgs' needs scipy: pip install 'deltagrad[demos]' (or scipy)",
-            name="scipy") from err
-    return minimize
-
-
 def _one_start(
     crit: _Criterion,
     theta: Array,
@@ -603,7 +600,6 @@ def _one_start(
     val: tuple[Array, Array] | None,
     observers: list[Observer],
     bar: Any,
-    minimize: Callable[..., Any] | None,
     gen: np.random.Generator | None,
 ) -> tuple[float, Array, History]:
     """Run one start; return its final criterion, its kept weights and its history."""
@@ -627,7 +623,7 @@ def _one_start(
         return history.stopped_early
 
     if opts.method == "bfgs":
-        theta = _bfgs(crit, theta, notify, minimize)
+        theta = _bfgs(crit, theta, notify)
     else:
         theta = _gradient(crit, theta, notify, gen)
     if stopper is not None and stopper.best_theta is not None:
@@ -692,34 +688,22 @@ def _evaluate(crit: _Criterion, theta: Array, need_grad: bool, rows: slice | Non
                           f"{_rate(crit.opts, opt.r)}; lower the learning rate") from cause
 
 
-def _bfgs(crit: _Criterion, theta: Array, notify: Callable[..., bool],
-          minimize: Callable[..., Any] | None) -> Array:
-    """scipy's BFGS; the observers hear every iteration (from values BFGS computed anyway)."""
-    iteration = 0
+def _bfgs(crit: _Criterion, theta: Array, notify: Callable[..., bool]) -> Array:
+    """nnet's BFGS; the observers hear every iteration, from values it computed anyway."""
 
-    def objective(th: Array) -> tuple[float, Array]:
-        """The criterion and gradient, or +∞ where they overflow (the line search backs off)."""
+    def objective(th: Array) -> tuple[float, Array | None]:
         try:
             value, _, grad = crit(th, True)
-        except (OverflowError, FloatingPointError):  # a tape's overflow check
-            return math.inf, np.zeros_like(th)
-        if not math.isfinite(value) or not np.isfinite(grad).all():  # type: ignore[union-attr]
-            return math.inf, np.zeros_like(th)
-        return value, grad  # type: ignore[return-value]
+        except (OverflowError, FloatingPointError):  # a tape's overflow check: a failed step
+            return math.inf, None
+        return value, grad
 
-    def callback(intermediate_result: Any) -> None:
-        nonlocal iteration
-        iteration += 1
-        th = np.asarray(intermediate_result.x, dtype=np.float64)
-        value = float(intermediate_result.fun)
-        data = (value - crit.penalty(th)[0]) / crit.weight
-        if notify(iteration, th, value, data):
-            raise StopIteration
+    def callback(th: Array, value: float, iteration: int) -> bool:
+        return notify(iteration, th, value, (value - crit.penalty(th)[0]) / crit.weight)
 
-    value, data, _ = _evaluate(crit, theta, False, None, 0, None)
+    value, data, grad = _evaluate(crit, theta, True, None, 0, None)
     if notify(0, theta, value, data):
         return theta
-    # From a finite start the line search only accepts finite values: BFGS ends finite.
-    result = minimize(objective, theta, jac=True, method="BFGS",  # type: ignore[misc]
-                      callback=callback, options={"maxiter": crit.opts.epochs, "gtol": 1e-10})
-    return np.asarray(result.x, dtype=np.float64)
+    theta, _, _ = variable_metric(objective, theta, max_iter=crit.opts.epochs,
+                                  start=(value, grad), callback=callback)  # type: ignore[arg-type]
+    return theta

@@ -1,12 +1,13 @@
 """Tests for nn/optim.py: every update checked against steps computed by hand."""
 
+import itertools
 import math
 
 import numpy as np
 import pytest
 
 from autograd import Value
-from nn.optim import Adam, GradientDescent, ParameterOptimizer, learning_rate
+from nn.optim import Adam, GradientDescent, ParameterOptimizer, learning_rate, variable_metric
 
 
 def test_schedules() -> None:
@@ -157,3 +158,44 @@ def test_bad_steps() -> None:
     with pytest.raises(ValueError, match="NaN or infinite"):
         engine.step()
     assert w.data == 1.0
+
+
+def _rosenbrock(x: np.ndarray) -> tuple[float, np.ndarray]:
+    a, b = x
+    grad = np.array([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)])
+    return (1 - a) ** 2 + 100 * (b - a * a) ** 2, grad
+
+
+def test_variable_metric_minimises_quadratics_and_rosenbrock() -> None:
+    a = np.array([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 1.0]])
+    c = np.array([1.0, -1.0, 2.0])
+    theta0 = np.zeros(3)
+    x, f, iterations = variable_metric(lambda t: (0.5 * t @ a @ t - c @ t + 10.0, a @ t - c),
+                                       theta0, reltol=1e-16)
+    np.testing.assert_allclose(x, np.linalg.solve(a, c), rtol=1e-7)
+    assert iterations < 20 and f == pytest.approx(10.0 - 0.5 * c @ np.linalg.solve(a, c))
+    assert theta0.tolist() == [0.0, 0.0, 0.0]  # the start is not modified
+    x, f, _ = variable_metric(_rosenbrock, np.array([-1.2, 1.0]), max_iter=500, abstol=0.0,
+                              reltol=1e-16)
+    np.testing.assert_allclose(x, [1.0, 1.0], atol=1e-6)
+
+
+def test_variable_metric_stops_on_its_rules_and_backs_off_from_overflow() -> None:
+    seen: list[tuple[float, int]] = []
+    _, _, iterations = variable_metric(_rosenbrock, np.array([-1.2, 1.0]), max_iter=7,
+                                       callback=lambda x, f, i: seen.append((f, i)) is not None)
+    assert iterations == 7 and [i for _, i in seen] == list(range(1, 8))
+    assert all(f1 < f0 for (f0, _), (f1, _) in itertools.pairwise(seen))
+    _, _, stopped = variable_metric(_rosenbrock, np.array([-1.2, 1.0]),
+                                    callback=lambda x, f, i: i == 3)
+    assert stopped == 3
+    _, f, _ = variable_metric(_rosenbrock, np.array([-1.2, 1.0]), abstol=1.0)
+    assert f <= 1.0  # stops once f ≤ abstol (a perfect fit, for nnet)
+
+    def wall(t: np.ndarray) -> tuple[float, np.ndarray | None]:  # overflows beyond |t| > 1
+        return (math.inf, None) if abs(t[0]) > 1.0 else ((t[0] - 0.9) ** 2, 2 * (t - 0.9))
+
+    x, _, _ = variable_metric(wall, np.array([-0.5]))
+    assert x[0] == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="not finite at the starting point"):
+        variable_metric(wall, np.array([2.0]))

@@ -4,7 +4,6 @@ its options, observers, divergence errors and progress bar."""
 import dataclasses
 import io
 import random
-import sys
 
 import numpy as np
 import pytest
@@ -127,12 +126,15 @@ def test_a_callable_loss_and_a_module_returning_one_value() -> None:
             return self.w * x[0] + self.b
 
     x = np.linspace(-1, 1, 9)[:, None]
-    y = 3 * x - 1
+    y = 3 * x - 1 + 0.1 * np.cos(7 * x)  # not a perfect fit: nnet's BFGS stops at f ≤ 1e-4
     line = Line()
     hist = fit(line, x, y, loss=lambda f, t: (f[0] - t[0]) ** 2, method="bfgs", penalty=None)
-    assert line.w.data == pytest.approx(3.0) and line.b.data == pytest.approx(-1.0)
-    assert hist.loss[-1] < 1e-12
-    np.testing.assert_allclose(predict(line, x), y, atol=1e-8)
+    slope, intercept = np.polyfit(x[:, 0], y[:, 0], 1)  # least squares
+    assert line.w.data == pytest.approx(slope, rel=1e-4)
+    assert line.b.data == pytest.approx(intercept, rel=1e-4)
+    assert hist.loss[-1] == pytest.approx(np.sum((slope * x + intercept - y) ** 2), rel=1e-7)
+    np.testing.assert_allclose(predict(line, x)[:, 0], line.w.data * x[:, 0] + line.b.data,
+                               rtol=1e-14)
 
 
 def test_predict_matches_the_scalar_forward_for_any_module() -> None:
@@ -159,14 +161,17 @@ def test_fit_updates_the_net_and_reduces_the_criterion() -> None:
     assert repr(hist).startswith("History(gd batch, 300 epochs") and "\n" not in repr(hist)
 
 
-def test_bfgs_reaches_a_stationary_point() -> None:
+def test_bfgs_stops_as_nnet_does_near_a_stationary_point() -> None:
     d = data.sum_of_sigmoids(100, 3)
     net = TwoLayerNet(2, 2, 1, rng=5)
     hist = fit(net, d.X, d.Y, lam=0.01, method="bfgs", epochs=500)
+    assert len(hist.loss) - 1 < 500  # stopped by nnet's rule: a relative decrease ≤ 1e-8
+    assert hist.loss[-2] - hist.loss[-1] <= 1e-8 * (hist.loss[-2] + 1e-8)
+    assert all(np.diff(hist.loss) < 0)  # every iteration lowers the criterion
     g_alpha, g_beta = backprop.gradients(*net.to_arrays(), d.X, d.Y, lam=0.01)
-    assert max(np.abs(g_alpha).max(), np.abs(g_beta).max()) < 1e-6
-    assert hist.loss[-1] == pytest.approx(min(hist.loss))
-    assert hist.loss[-1] == pytest.approx(backprop.risk(*net.to_arrays(), d.X, d.Y, lam=0.01))
+    assert max(np.abs(g_alpha).max(), np.abs(g_beta).max()) < 1e-3
+    assert hist.loss[-1] == pytest.approx(backprop.risk(*net.to_arrays(), d.X, d.Y, lam=0.01),
+                                          rel=1e-14)
 
 
 def test_several_starts_keep_the_lowest_criterion_and_draw_on_init_range() -> None:
@@ -285,13 +290,6 @@ def test_an_overflowing_mlp_diverges_and_overflowing_data_is_refused_at_the_star
             with pytest.raises(ValueError, match=r"not finite at the starting weights.*scale"):
                 fit(model, d.X, d.Y * 1e200, method=method, lr=None if method == "bfgs" else 0.1)
         np.testing.assert_array_equal(_theta(model), before)
-
-
-def test_bfgs_without_scipy_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
-    d = data.sum_of_sigmoids(10, 0)
-    with pytest.raises(ModuleNotFoundError, match=r"deltagrad\[demos\]"):
-        fit(TwoLayerNet(2, 2, 1), d.X, d.Y, method="bfgs")
 
 
 def test_progress_bar_leaves_nothing_behind_and_ends_on_the_last_epoch() -> None:
