@@ -153,6 +153,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush does not fail on the pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout has no file (a test's capture)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 1 other failure)."""
     args = _parser().parse_args(argv)
@@ -161,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ArithmeticError, ValueError) as e:  # bad input, or outside an op's domain
         _say(f"error: {e}", sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as other tools do
+        _silence_stdout()
+        return 1
     except (RenderError, OSError) as e:  # drawing or writing failed: one line
         _say(f"error: {' '.join(str(e).split())}", sys.stderr)
         return 1

@@ -44,6 +44,7 @@ _FLOAT64 = np.dtype("<f8")
 _NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,
                 (2, 0): np.lib.format.read_array_header_2_0}
 _METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_FLAGS_READ = 0x2 | 0x4 | 0x8 | 0x800  # deflate options, data descriptor, UTF-8 names
 _MAX_MEMBER_BYTES = 4096
 """Largest member :meth:`Module.load` reads: a ``.npy`` header and one float take ~136 bytes."""
 _MAX_DEFLATE_OVERHEAD = 64
@@ -289,6 +290,9 @@ def _checked_directory(archive: zipfile.ZipFile, expected: list[str],
             raise ValueError(f"{where}: member {member!r} appears twice")
         if info.flag_bits & 0x1:
             raise ValueError(f"{where}: member {member!r} is encrypted")
+        if info.flag_bits & ~_FLAGS_READ:
+            raise ValueError(f"{where}: member {member!r} uses zip features (flag bits "
+                             f"{info.flag_bits:#x}) that are not read")
         if info.compress_type not in _METHODS:
             raise ValueError(f"{where}: member {member!r} uses compression method "
                              f"{info.compress_type}; only stored (0) and deflated (8) are read")
@@ -320,7 +324,7 @@ def _read_scalar(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) ->
                                  f"{', Fortran order' if fortran_order else ''}; expected "
                                  "one float (dtype <f8, shape ())")
             data = fh.read()  # at most _MAX_MEMBER_BYTES; reading to the end checks the CRC
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as e:
         raise ValueError(f"{where}: member {member!r}: {e}") from None
     if len(data) != _FLOAT64.itemsize:
         raise ValueError(f"{where}: member {member!r} holds {len(data)} data bytes; "
