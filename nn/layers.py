@@ -62,7 +62,7 @@ class Neuron(Module):
         """
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
-        pre = self.b
+        pre: Value = self.b
         for wj, xj in zip(self.w, x, strict=True):
             pre = pre + wj * xj
         if self.activation == "linear":
@@ -147,10 +147,10 @@ class MLP(Module):
         Raises:
             ValueError: If ``len(x)`` is not the net's input size.
         """
-        out: Sequence[Scalar] = x
-        for layer in self.layers:
+        out = self.layers[0](x)  # an MLP has at least one layer
+        for layer in self.layers[1:]:
             out = layer(out)
-        return list(out)
+        return out
 
     def __repr__(self) -> str:
         sizes = [len(layer.neurons) for layer in self.layers]

@@ -55,7 +55,7 @@ def total(terms: Iterable[Value]) -> Value:
     return acc
 
 
-def _check_lengths(what: str, outputs: Sequence[Value], targets: Sequence[float]) -> None:
+def _check_lengths(what: str, outputs: Sequence[Value], targets: Sequence[Scalar]) -> None:
     if len(outputs) != len(targets):
         raise ValueError(f"{what}: {len(outputs)} outputs but {len(targets)} targets")
     if len(outputs) == 0:

@@ -357,13 +357,13 @@ def variable_metric(
                 moved = True
                 break
             step *= 0.2
-        if not moved:
+        if not moved or g_trial is None:  # (a step that moved has a gradient)
             if updates == 0:  # even steepest descent fails: a (numerical) minimum
                 break
             h, updates = np.eye(n), 0
             continue
         converged = f_trial <= abstol or abs(f_trial - f) <= reltol * (abs(f) + reltol)
-        s, y = trial - x, g_trial - g  # type: ignore[operator]
+        s, y = trial - x, g_trial - g
         x, f, g = trial, f_trial, g_trial
         iteration += 1
         if (callback is not None and callback(x, f, iteration)) or converged:

@@ -32,6 +32,7 @@ a criterion that is not finite at the starting weights is a ValueError about the
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import shutil
 import sys
@@ -250,10 +251,16 @@ class History:
 
         Returns:
             The Axes.
+
+        Raises:
+            ImportError: matplotlib is not installed (the ``demos`` extra has it).
         """
         if ax is None:
-            import matplotlib.pyplot as plt
-
+            try:
+                import matplotlib.pyplot as plt
+            except ImportError as err:
+                raise ImportError("History.plot needs matplotlib: pip install "
+                                  "'deltagrad[demos]' (or matplotlib)") from err
             _, ax = plt.subplots()
         ax.plot(self.loss, label="R + λJ (training)")
         if self.val_error:
@@ -305,17 +312,28 @@ def progress_bar(total: int, desc: str, enabled: bool | None, stream: TextIO | N
     Returns:
         A ``tqdm`` bar (use ``update``, ``set_postfix_str``, ``close``, or ``with``).
     """
-    from tqdm.auto import tqdm
-
     out = sys.stderr if stream is None else stream
-    notebook = tqdm.__module__ == "tqdm.notebook"  # tqdm.auto's choice inside a Jupyter kernel
+    notebook = _in_notebook()
     if enabled is None:
         enabled = notebook or bool(getattr(out, "isatty", bool)())
+    # tqdm's widget bar needs ipywidgets (tqdm.auto would warn without it): the text bar
+    # works in a notebook too.
+    if notebook and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm
+        return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
+    from tqdm.std import tqdm
     # A terminal that reports a 0 × 0 size (a bare pty, as under script(1)) would hide the
     # bar: shutil falls back to 80 × 24 there.
-    size = None if notebook else shutil.get_terminal_size()
+    size = shutil.get_terminal_size()
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False, file=out,
-                mininterval=0.2, ncols=size and size.columns, nrows=size and size.lines)
+                mininterval=0.2, ncols=size.columns, nrows=size.lines)
+
+
+def _in_notebook() -> bool:
+    """Whether this code runs in a Jupyter kernel (IPython's shell inside an IPKernelApp)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 class Objective(Protocol):

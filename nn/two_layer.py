@@ -105,8 +105,10 @@ def net_forward(
 
 def _affine(row: Sequence[Scalar], inputs: Sequence[Scalar]) -> Value:
     """row[0] + Σ_l row[l+1] inputs[l], a new Value (inputs is never empty)."""
-    intercept = row[0] if isinstance(row[0], Value) else Value(row[0])
-    return total([intercept, *(w * v for w, v in zip(row[1:], inputs, strict=True))])
+    out = row[0] if isinstance(row[0], Value) else Value(row[0])
+    for w, v in zip(row[1:], inputs, strict=True):  # folded left, as losses.total does
+        out = out + w * v
+    return out
 
 
 def observation_loss(

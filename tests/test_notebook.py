@@ -35,10 +35,18 @@ def test_the_kernel_is_this_python(executed: nbformat.NotebookNode) -> None:
     assert executed.cells[-1].outputs[0]["text"].strip() == sys.executable
 
 
-def test_no_cell_fails(executed: nbformat.NotebookNode) -> None:
+def test_no_cell_fails_or_warns(executed: nbformat.NotebookNode) -> None:
     for out in outputs(executed):
         assert out.output_type != "error", out
         assert "Traceback" not in out.get("text", ""), out["text"]
+        assert out.get("name") != "stderr", out["text"]  # e.g. a TqdmWarning on import
+
+
+def test_the_hand_derivation_cell_passes_then_names_the_mistake(
+        executed: nbformat.NotebookNode) -> None:
+    text = "".join(out.get("text", "") for out in outputs(executed))
+    assert "Checked(checked=300, skipped=0)" in text
+    assert "central differences side with autodiff: the hand derivation is wrong" in text
 
 
 def test_pictures_and_the_inline_stepper_are_shown(executed: nbformat.NotebookNode) -> None:

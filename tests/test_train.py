@@ -4,6 +4,7 @@ its options, observers, divergence errors and progress bar."""
 import dataclasses
 import io
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -396,3 +397,11 @@ def test_history_plot_returns_the_axes() -> None:
     assert h.plot(ax) is ax
     assert len(ax.get_lines()) == 2
     assert repr(History()) == "History(empty)"
+
+
+def test_history_plot_without_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = data.sum_of_sigmoids(10, 0)
+    h = fit(TwoLayerNet(2, 2, 1), d.X, d.Y, epochs=2, lr=0.01)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"deltagrad\[demos\]"):
+        h.plot()
