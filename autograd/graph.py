@@ -104,10 +104,12 @@ def _table(root: N, seed: Any) -> tuple[dict[N, Any], list[N]]:
     order = topological_order(root)
     grads: dict[N, Any] = dict.fromkeys(order, 0.0)
     grads[root] = seed
+    leaves: list[N] = []
     if type(seed) is float:  # the fast path: the same rule from the same row, on floats
         for node in reversed(order):
             parents = node.parents
             if not parents:
+                leaves.append(node)
                 continue
             g = grads[node]
             if len(parents) == 1:  # every op has one or two operands
@@ -125,28 +127,38 @@ def _table(root: N, seed: Any) -> tuple[dict[N, Any], list[N]]:
             raise RuntimeError("backward(create_graph=True) inside no_grad() cannot record "
                                "the gradients' graph")
         for node in reversed(order):
-            if node.parents:
-                step = chain_rule_step(node.op, node.parents, node, grads[node])
-                for parent, flow in zip(node.parents, step, strict=True):
-                    if flow is not None:
-                        grads[parent] = grads[parent] + flow[1]
-    return grads, _checked_leaves(order, grads)
+            if not node.parents:
+                leaves.append(node)
+                continue
+            step = chain_rule_step(node.op, node.parents, node, grads[node])
+            for parent, flow in zip(node.parents, step, strict=True):
+                if flow is not None:
+                    grads[parent] = grads[parent] + flow[1]
+    if not _all_finite([grads[leaf] for leaf in leaves]):
+        _raise_where_it_overflowed(order, grads)
+    return grads, leaves
 
 
 def _finite(g: Any) -> bool:
     return math.isfinite(g if type(g) is float else g.data)
 
 
-def _checked_leaves(order: list[N], grads: dict[N, Any]) -> list[N]:
-    """The leaves in ``order``, after checking that no gradient overflowed to inf or nan.
+def _all_finite(values: list[Any]) -> bool:
+    """Whether every gradient (a float, or a Value's data) is finite."""
+    try:  # one C call for floats: an inf or nan among them makes the sum inf, nan or fail
+        if math.isfinite(math.fsum(values)):
+            return True
+    except (TypeError, ValueError, OverflowError):  # Values among them; inf - inf; overflow
+        pass
+    return all(map(_finite, values))
+
+
+def _raise_where_it_overflowed(order: list[N], grads: dict[N, Any]) -> None:
+    """Raise for a gradient that overflowed to inf or nan, naming the op where it happened.
 
     A non-finite gradient anywhere flows into every node below it, so it reaches a leaf:
-    checking the leaves is enough to know, and the walk below finds where it began, so
-    that the error names the op.
+    checking the leaves is enough to know, and this walk finds where it began.
     """
-    leaves = [n for n in order if not n.parents]
-    if all(map(_finite, map(grads.__getitem__, leaves))):
-        return leaves
     for node in reversed(order):  # the first node with a finite grad but a bad parent grad
         if node.parents and _finite(grads[node]):
             bad = [p for p in node.parents if not _finite(grads[p])]
@@ -179,7 +191,7 @@ def backward(root: N, seed: Any = 1.0) -> None:
     # commit whole, so threads back-propagating into shared parameters add up exactly.
     with _COMMIT, no_grad() if type(seed) is float else nullcontext():
         summed = [leaf.grad + grads[leaf] for leaf in leaves]
-        if not all(map(_finite, summed)):
+        if not _all_finite(summed):
             leaf, g = next((n, g) for n, g in zip(leaves, summed, strict=True)
                            if not _finite(g))
             raise OverflowError(f"backward: the accumulated gradient of {leaf!r} would "
