@@ -31,4 +31,4 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache

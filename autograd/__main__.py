@@ -14,7 +14,7 @@ import ast
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from autograd.atomic import check_writable
 from autograd.expr import FUNCTIONS, ExpressionError, build, parse_at, parse_expression
@@ -81,6 +81,8 @@ def _check_outputs(output: str | None, page: str | None) -> None:
 
 
 def _graph_command(args: argparse.Namespace) -> int:
+    if args.format is not None and args.output is None:
+        raise ValueError("--format sets the picture format of -o: give -o FILE too")
     _check_outputs(args.output, args.html)
     at = ",".join(part for part in args.at or [] if part.strip())  # --at "" means none
     values = parse_at(at) if at else {}
@@ -107,7 +109,9 @@ def _graph_command(args: argparse.Namespace) -> int:
         _say(f"{name:<{width}}  {v.data:>12.6g}  {v.grad:>12.6g}", stream)
     stream.flush()
     # Everything that can be refused (size limits, the renderer) happens before any write.
-    drawing = {"rankdir": args.rankdir, "program": args.renderer}
+    drawing: dict[str, Any] = {"rankdir": args.rankdir, "program": args.renderer}
+    if args.max_nodes is not None:
+        drawing["max_nodes"] = args.max_nodes
     page = backward_page(result, **drawing) if args.html is not None else None
     if args.output is not None:
         written = render(result, args.output, format=args.format, **drawing)
@@ -147,6 +151,9 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--html", metavar="FILE", help="write the step-by-step backward page here")
     graph.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"],
                        help="layout direction (default LR: left to right)")
+    graph.add_argument("--max-nodes", type=int, default=None, metavar="N",
+                       help="draw graphs of up to N values (default: 1000 for -o, 200 for "
+                       "--html; bigger pictures are hard to read)")
     graph.add_argument("--renderer", choices=PROGRAMS, default=None,
                        help="the Graphviz renderer (default: dot when installed, else the pip "
                        "one, graphviz-pure)")

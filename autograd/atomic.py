@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 __all__ = ["FIFO_WAIT_SECONDS", "TEMP_PREFIX", "TEMP_SUFFIX", "check_writable",
-           "write_atomically"]
+           "make_folder", "write_atomically"]
 
 TEMP_PREFIX, TEMP_SUFFIX = ".dg-", ".tmp"
 """Temporary files are ``.dg-XXXXXXXX.tmp`` in the destination's folder."""
@@ -173,3 +173,21 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
         Path(tmp).unlink(missing_ok=True)
         raise
     return Path(path)
+
+
+def make_folder(path: str | os.PathLike[str]) -> Path:
+    """Create the folder ``path`` (and its parents) if it is missing, for files written into it.
+
+    Raises:
+        ValueError: ``path`` names something that is not a folder (a file, a device), or the
+            folder cannot be created (the message says why).
+    """
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ValueError(f"cannot write into {str(folder)!r}: it is not a folder") from None
+    except OSError as err:
+        raise ValueError(f"cannot create the folder {str(folder)!r}: "
+                         f"{err.strerror or err}") from None
+    return folder

@@ -2,10 +2,10 @@
 
 The names and the ``argnums`` convention follow HIPS autograd and JAX. ``f`` takes floats
 and is written with Value operations (``x * x + x.sin()``); the functions returned here call
-it with every number argument made a fresh Value leaf (other arguments are passed as given)
-and return plain floats. They never touch any ``.grad``: the gradients
-come from :func:`autograd.graph.gradients`, which computes without committing, so a model's
-parameters that ``f`` closes over are left exactly as they were.
+it with every positional number argument made a fresh Value leaf (other arguments, and all
+keyword arguments, are passed as given) and return plain floats. They never touch any
+``.grad``: the gradients come from :func:`autograd.graph.gradients`, which computes without
+committing, so a model's parameters that ``f`` closes over are left exactly as they were.
 
 >>> from autograd import grad, hessian
 >>> grad(lambda x, y: x * y + x.sin())(0.0, 2.0)
@@ -48,21 +48,29 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], positions: tuple[int, ...]
-              ) -> tuple[Value, list[Value]]:
-    """Call f with every number argument as a Value leaf; return the leaves at ``positions``.
+def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+              positions: tuple[int, ...]) -> tuple[Value | float, list[Value]]:
+    """Call f with every positional number as a Value leaf; return the leaves at ``positions``.
 
     Numbers not differentiated are Values too (so f may call ``y.exp()`` on any of them);
-    other arguments (data, options) are passed as given.
+    other arguments (data, options) and keyword arguments are passed as given. ``f`` may
+    return a Value or a plain number (a constant: every derivative is 0).
     """
-    call = [Value(a, label=f"x{k}") if k in positions or _is_number(a) else a
-            for k, a in enumerate(args)]
-    leaves = [call[k] for k in positions]
-    out = f(*call)
-    if not isinstance(out, Value):
-        raise TypeError(f"the function must return a Value (build it with Value operations), "
-                        f"got {type(out).__name__}")
-    return out, leaves
+    for k in positions:
+        if not _is_number(args[k]):
+            raise TypeError(f"argument {k} is differentiated, so it must be a real number, got "
+                            f"{type(args[k]).__name__} (pass v.data for a Value v)")
+    call = [Value(a, label=f"x{k}") if _is_number(a) else a for k, a in enumerate(args)]
+    out = f(*call, **kwargs)
+    if not isinstance(out, Value) and not _is_number(out):
+        raise TypeError(f"the function must return a Value (or a number), got "
+                        f"{type(out).__name__}")
+    return out, [call[k] for k in positions]
+
+
+def _table(out: Value | float, seed: Any = 1.0) -> dict[Value, Any]:
+    """∂out/∂node for every node of out's graph; empty for a constant (a plain number)."""
+    return gradients(out, seed) if isinstance(out, Value) else {}
 
 
 def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0
@@ -78,16 +86,17 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0
         an int ``argnums``, a tuple of floats for a tuple.
 
     Raises (when the returned function is called):
-        TypeError: ``f`` does not return a Value, or ``argnums`` is not an int or tuple.
+        TypeError: ``f`` returns neither a Value nor a number; ``argnums`` is not an int or
+            tuple; a differentiated argument is not a real number.
         ValueError: ``argnums`` is out of range or repeats an argument.
         ZeroDivisionError, ValueError, OverflowError: From the engine (domain, overflow).
     """
-    def value_and_derivative(*args: Any) -> tuple[float, Any]:
-        positions = _positions(argnums, len(args))
-        out, leaves = _evaluate(f, args, positions)
-        table = gradients(out)
+    def value_and_derivative(*args: Any, **kwargs: Any) -> tuple[float, Any]:
+        out, leaves = _evaluate(f, args, kwargs, _positions(argnums, len(args)))
+        table = _table(out)
         found = tuple(float(table.get(leaf, 0.0)) for leaf in leaves)
-        return out.data, found if isinstance(argnums, tuple) else found[0]
+        value = out.data if isinstance(out, Value) else float(out)
+        return value, found if isinstance(argnums, tuple) else found[0]
 
     return value_and_derivative
 
@@ -96,32 +105,35 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """A function returning ∂f/∂args[argnums]; see :func:`value_and_grad`."""
     value_and_derivative = value_and_grad(f, argnums)
 
-    def derivative(*args: Any) -> Any:
-        return value_and_derivative(*args)[1]
+    def derivative(*args: Any, **kwargs: Any) -> Any:
+        return value_and_derivative(*args, **kwargs)[1]
 
     return derivative
 
 
-def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
+def hessian(f: Callable[..., Any], argnums: Argnums | None = None
+            ) -> Callable[..., list[list[float]]]:
     """A function returning the matrix of second derivatives ∂²f/∂x_i∂x_j, as nested lists.
 
-    Every argument is differentiated. The first derivatives are computed as Values with their
-    own graph (``create_graph``), then each is differentiated again with the same table.
+    The first derivatives are computed as Values with their own graph (``create_graph``),
+    then each is differentiated again with the same table.
 
     Args:
         f: A function of floats, written with Value operations, returning a scalar Value.
+        argnums: The arguments to differentiate (an int or a tuple); all of them by default.
 
     Returns:
-        A function of the same arguments returning an n × n nested list of floats.
+        A function of the same arguments returning an n × n nested list of floats, n the
+        number of differentiated arguments.
     """
-    def second_derivatives(*args: Any) -> list[list[float]]:
-        positions = tuple(range(len(args)))
-        out, leaves = _evaluate(f, args, positions)
-        first = gradients(out, Value(1.0))
+    def second_derivatives(*args: Any, **kwargs: Any) -> list[list[float]]:
+        chosen = tuple(range(len(args))) if argnums is None else argnums
+        out, leaves = _evaluate(f, args, kwargs, _positions(chosen, len(args)))
+        first = _table(out, Value(1.0))
         rows = []
         for leaf in leaves:
             g = first.get(leaf)
-            table = gradients(g) if isinstance(g, Value) else {}
+            table = _table(g) if isinstance(g, Value) else {}
             rows.append([float(table.get(other, 0.0)) for other in leaves])
         return rows
 

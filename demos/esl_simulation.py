@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.atomic import write_atomically
+from autograd.atomic import make_folder, write_atomically
 from nn.data import Dataset, Standardizer, simulate
 from nn.train import fit, predict, progress_bar
 from nn.two_layer import TwoLayerNet
@@ -342,7 +342,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     config = quick_config(args.seed) if args.quick else full_config(args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        make_folder(args.out)
+    except ValueError as err:
+        parser.error(f"--out: {err}")
     results = run(config, jobs=args.jobs, progress=False if args.no_progress else None)
     table = format_table(results)
     print(table)
@@ -356,7 +359,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value

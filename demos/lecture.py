@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from autograd import viz
-from autograd.atomic import write_atomically
+from autograd.atomic import make_folder, write_atomically
 from nn import backprop
 from nn.data import (
     SIGNAL_TO_NOISE,
@@ -258,7 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="no progress line")
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        make_folder(args.out)
+    except ValueError as err:
+        parser.error(f"--out: {err}")
     progress = False if args.no_progress else None
     print("deltagrad: the lecture's net (ESL §11.3–11.6)\n")
     part_a(args.out)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd.atomic import write_atomically
+from autograd.atomic import make_folder, write_atomically
 from nn.data import Moons, moons
 from nn.layers import MLP
 from nn.rng import RandomSource, as_generator
@@ -85,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write moons.png into this folder")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    if args.out:
+        try:
+            make_folder(args.out)
+        except ValueError as err:
+            parser.error(f"--out: {err}")
     data = moons(100, args.seed, noise=0.1)
     model = micrograd_mlp(args.seed + 1)
     hist = train(model, data, progress=False if args.no_progress else None)
@@ -95,7 +100,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"    after {STEPS} steps: loss {hist.loss[-1]:.6f}, training accuracy "
           f"{accuracy(model, data):.0%}, {hist.seconds / STEPS * 1e3:.1f} ms per step")
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
         print(f"wrote {save_regions(model, data, args.out / 'moons.png')}")
     return 0
 

@@ -306,19 +306,21 @@ def progress_bar(total: int, desc: str, enabled: bool | None, stream: TextIO | N
     Args:
         total: Number of steps.
         desc: Label in front of the bar.
-        enabled: Show it; None means when ``stream`` is a terminal or we run in a notebook.
+        enabled: Show it; None means when ``stream`` is a terminal, or in a notebook with
+            ipywidgets installed (tqdm's widget bar).
         stream: Where a terminal bar goes (default ``sys.stderr``).
 
     Returns:
         A ``tqdm`` bar (use ``update``, ``set_postfix_str``, ``close``, or ``with``).
     """
     out = sys.stderr if stream is None else stream
-    notebook = _in_notebook()
+    # In a notebook the bar is tqdm's widget, which needs ipywidgets (tqdm.auto would warn
+    # without it); there, without ipywidgets, no bar is shown unless asked for (a text bar
+    # would leave a blank stderr strip in the cell).
+    widget = _in_notebook() and importlib.util.find_spec("ipywidgets") is not None
     if enabled is None:
-        enabled = notebook or bool(getattr(out, "isatty", bool)())
-    # tqdm's widget bar needs ipywidgets (tqdm.auto would warn without it): the text bar
-    # works in a notebook too.
-    if notebook and importlib.util.find_spec("ipywidgets") is not None:
+        enabled = widget or bool(getattr(out, "isatty", bool)())
+    if widget:
         from tqdm.notebook import tqdm
         return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
     from tqdm.std import tqdm
@@ -492,7 +494,7 @@ def predict(model: Module, X: ArrayLike) -> Array:  # noqa: N803
         ValueError: On an empty or non-finite X, or a model that does not map a row of X
             to Values.
     """
-    x = matrix("X", X)
+    x = matrix("X", X, width="p")
     objective = objective_for(model, None, x.shape[1])
     x = matrix("X", x, cols=objective.n_inputs)
     return objective.predict(objective.read(), x)
@@ -572,7 +574,7 @@ def fit(
     if options is not None and settings:
         raise TypeError("give either a FitOptions or its fields as keywords, not both")
     opts = options if options is not None else FitOptions(**settings)
-    x = matrix("X", X)
+    x = matrix("X", X, width="p")
     objective = objective_for(model, opts.loss, x.shape[1])
     x = matrix("X", x, cols=objective.n_inputs)
     y = matrix("Y", Y, rows=x.shape[0], column=True)
@@ -633,7 +635,7 @@ def _one_start(
             with np.errstate(all="ignore"):
                 val_error = crit.objective.risk(th, *val, False)[0] / val[0].shape[0]
         ev = Epoch(start, epoch, value, data / crit.n, val_error, th,
-                   lambda xs: crit.objective.predict(th, matrix("X", xs)))
+                   lambda xs: crit.objective.predict(th, matrix("X", xs, width="p")))
         history.stopped_early = any([bool(observe(ev)) for observe in observers])
         bar.update(start * opts.epochs + epoch - bar.n)
         bar.set_postfix_str(f"start {start + 1}/{opts.starts}, R + λJ = {value:.6g}",

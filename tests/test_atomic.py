@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 import pytest
 
-from autograd.atomic import check_writable, write_atomically
+from autograd.atomic import check_writable, make_folder, write_atomically
 
 
 def _with_umask(mask: int, path: Path) -> int:
@@ -189,3 +189,14 @@ def test_an_empty_path_is_refused(tmp_path: Path) -> None:
         write_atomically("", lambda fh: fh.write(b"x"))
     with pytest.raises(ValueError, match="the file name is empty"):
         check_writable("")
+
+
+def test_make_folder_creates_parents_and_refuses_a_file(tmp_path: Path) -> None:
+    nested = tmp_path / "a" / "b"
+    assert make_folder(nested) == nested and nested.is_dir()
+    assert make_folder(nested) == nested  # already there: fine
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="it is not a folder"):
+        make_folder(tmp_path / "file")
+    with pytest.raises(ValueError, match="cannot create the folder"):
+        make_folder(tmp_path / "file" / "sub")

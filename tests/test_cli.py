@@ -381,3 +381,19 @@ def test_a_closed_pipe_ends_quietly() -> None:
     finally:
         os.close(write)
     assert (done.returncode, done.stderr) == (1, "")
+
+
+def test_max_nodes_lifts_the_step_page_limit(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    expression, at = _long_sum(120)  # 239 nodes: over the step page's default 200
+    page = tmp_path / "steps.html"
+    status, _, err = run(capsys, "graph", expression, "--at", at, "--html", str(page))
+    assert status == 2 and "--max-nodes on the command line" in err and not page.exists()
+    status, _, _ = run(capsys, "graph", expression, "--at", at, "--html", str(page),
+                       "--max-nodes", "300")
+    assert status == 0 and page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_format_without_an_output_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "graph", "x*x", "--at", "x=2", "--format", "svg")
+    assert (status, out) == (2, "") and "--format sets the picture format of -o" in err

@@ -69,11 +69,28 @@ def test_bad_argnums_are_refused(argnums: object, error: type, match: str) -> No
         grad(f, argnums=argnums)(1.0, 2.0)  # type: ignore[arg-type]
 
 
-def test_a_function_that_returns_no_value_is_refused() -> None:
+def test_a_constant_function_has_derivative_zero_and_other_results_are_refused() -> None:
+    assert value_and_grad(lambda x: 3.0)(1.0) == (3.0, 0.0)
+    assert hessian(lambda x: 3)(1.0) == [[0.0]]
     with pytest.raises(TypeError, match="must return a Value"):
-        grad(lambda x: 3.0)(1.0)
+        grad(lambda x: [x])(1.0)
     with pytest.raises(TypeError, match="at least one argument"):
         grad(lambda: Value(1.0))()
+    with pytest.raises(TypeError, match=r"argument 0 .* must be a real number, got Value"):
+        grad(lambda x: x * x)(Value(2.0))
+
+
+def test_keyword_arguments_are_passed_as_given() -> None:
+    assert grad(lambda x, y=1.0: x * y)(2.0, y=3.0) == 3.0
+    assert hessian(lambda x, k=1.0: x * x * k)(2.0, k=3.0) == [[6.0]]
+
+
+def test_hessian_of_chosen_arguments() -> None:
+    def g(x: Value, y: Value, z: Value) -> Value:
+        return x * x * y + z * z * z
+
+    assert hessian(g, argnums=(0, 2))(1.0, 3.0, 2.0) == [[6.0, 0.0], [0.0, 12.0]]
+    assert hessian(g, argnums=1)(1.0, 3.0, 2.0) == [[0.0]]
 
 
 def test_domain_errors_come_from_the_engine() -> None:

@@ -211,8 +211,9 @@ def layout(root: Value, max_nodes: int, parameters: Iterable[Value] | None) -> L
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(f"the graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
-                         "pass a larger max_nodes to draw it anyway (big pictures are hard "
-                         "to read: consider drawing a smaller piece of the expression)")
+                         "pass a larger max_nodes (--max-nodes on the command line) to draw it "
+                         "anyway (big pictures are hard to read: consider drawing a smaller "
+                         "piece of the expression)")
     position = {id(node): i for i, node in enumerate(order)}
     marked = {id(p) for p in parameters} if parameters is not None else None
     names, roles = [], []
