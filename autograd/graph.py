@@ -48,19 +48,27 @@ def topological_order(root: N) -> list[N]:
     The order is deterministic: parents are visited in the order they were given
     (a depth-first walk; ``stack`` holds the current path, so no per-node tuples).
     """
+    return _walk(root)[0]
+
+
+def _walk(root: N) -> tuple[list[N], dict[N, Any]]:
+    """The topological order, and a table with a 0.0 for every node (the walk's seen-set).
+
+    The backward pass accumulates its gradients in that table, so one dict serves both.
+    """
     order: list[N] = []
-    seen = {root}
+    table: dict[N, Any] = {root: 0.0}
     stack = [root]
-    seen_add, push, pop, place = seen.add, stack.append, stack.pop, order.append
+    push, pop, place = stack.append, stack.pop, order.append
     while stack:
         for p in stack[-1].parents:
-            if p not in seen:  # descend into the first parent not yet visited
-                seen_add(p)
+            if p not in table:  # descend into the first parent not yet visited
+                table[p] = 0.0
                 push(p)
                 break
         else:  # every parent is placed: the node follows them
             place(pop())
-    return order
+    return order, table
 
 
 def chain_rule_step(op: Op, xs: Any, out: Any, g: Any) -> list[tuple[Any, Any] | None]:
@@ -101,8 +109,7 @@ def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
 
 def _table(root: N, seed: Any) -> tuple[dict[N, Any], list[N]]:
     """The gradient table of :func:`gradients`, and the leaves (checked finite)."""
-    order = topological_order(root)
-    grads: dict[N, Any] = dict.fromkeys(order, 0.0)
+    order, grads = _walk(root)
     grads[root] = seed
     leaves: list[N] = []
     if type(seed) is float:  # the fast path: the same rule from the same row, on floats
