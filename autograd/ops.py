@@ -73,6 +73,14 @@ def _number(x: Number) -> float:
     return x if isinstance(x, float) else float(getattr(x, "data", math.nan))
 
 
+def written(op: Op, xs: Any) -> str:
+    """The operation on float inputs as a formula, for messages: ``exp(1000)``, ``10 ^ 400``."""
+    shown = [f"{x:.6g}" for x in xs]
+    if op.call is not None:
+        return f"{op.call}({shown[0]})"
+    return f"{op.symbol}{shown[0]}" if op.arity == 1 else f"{shown[0]} {op.symbol} {shown[1]}"
+
+
 def _sigmoid(x: float) -> float:
     """σ(x) = 1 / (1 + e^-x), evaluated without overflow for any finite x."""
     if x >= 0.0:

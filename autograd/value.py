@@ -15,7 +15,7 @@ from typing import Any
 
 from autograd import graph
 from autograd.mode import RECORDING, TRACING, TraceError, no_grad
-from autograd.ops import OPS, Op
+from autograd.ops import OPS, Op, written
 
 __all__ = ["Constant", "Value", "apply", "backward", "no_grad"]
 
@@ -181,8 +181,7 @@ def apply(op: Op, *args: Any) -> Value:
     except OverflowError:
         data = math.inf
     if not _isfinite(data):
-        shown = ", ".join(f"{x:.6g}" for x in xs)
-        raise OverflowError(f"{op.name}: the result of {op.name}({shown}) overflows a float")
+        raise OverflowError(f"{op.name}: the result of {written(op, xs)} overflows a float")
     out = Value.__new__(Value)
     out.data, out.grad, out.label = data, 0.0, ""
     out.parents, out.op = (parents, op) if _recording() else ((), None)
