@@ -240,7 +240,7 @@ class Module:
             _check_member_count(fh, len(expected), where)
             try:
                 archive = zipfile.ZipFile(fh)
-            except (zipfile.BadZipFile, ValueError, EOFError):
+            except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
                 raise ValueError(f"{where} is not a state archive (an .npz file written by "
                                  "Module.save)") from None
             with archive:
@@ -290,6 +290,9 @@ def _checked_directory(archive: zipfile.ZipFile, expected: list[str],
             raise ValueError(f"{where}: member {member!r} appears twice")
         if info.flag_bits & 0x1:
             raise ValueError(f"{where}: member {member!r} is encrypted")
+        if info.header_offset < 0:
+            raise ValueError(f"{where}: member {member!r} has a negative offset (a damaged "
+                             "directory)")
         if info.flag_bits & ~_FLAGS_READ:
             raise ValueError(f"{where}: member {member!r} uses zip features (flag bits "
                              f"{info.flag_bits:#x}) that are not read")

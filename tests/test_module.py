@@ -466,6 +466,8 @@ def test_special_files_are_not_read(tmp_path: Path) -> None:
 
 @given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4))
 @example(damage=[(2143, 32)])  # flag bit 5 (compressed patched data): zipfile's NotImplementedError
+@example(damage=[(7334, 64)])  # "zip file version 8.4" in the directory: NotImplementedError too
+@example(damage=[(2620, 1)])  # a member's offset made negative: OSError from seek
 def test_a_damaged_file_loads_or_is_a_value_error(damage: list[tuple[int, int]]) -> None:
     """Any byte changed anywhere: the load succeeds, or it is a ValueError changing nothing."""
     with tempfile.TemporaryDirectory() as folder:
