@@ -17,7 +17,7 @@ from autograd import graph
 from autograd.mode import RECORDING, TRACING, TraceError, no_grad
 from autograd.ops import OPS, Op, written
 
-__all__ = ["Constant", "Value", "apply", "backward", "no_grad"]
+__all__ = ["Constant", "Scalar", "Value", "apply", "backward", "no_grad"]
 
 
 def _as_float(x: Any) -> float:
@@ -117,6 +117,10 @@ class Constant(Value):
     """A number mixed into an expression (the ``2`` in ``x * 2``): a leaf, drawn as such."""
 
     __slots__ = ()
+
+
+Scalar = Value | float
+"""What a Value operation accepts as an operand: a Value or a plain number."""
 
 
 _isfinite, _recording = math.isfinite, RECORDING.get  # bound once: apply runs per node

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autograd import Value
+from autograd.value import Scalar, Value
 from nn.args import choice, count
 from nn.module import Module, Parameter
 from nn.rng import RandomSource, as_generator
@@ -21,7 +21,6 @@ __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "sigmoid", "relu", "linear")
 
-Scalar = Value | float
 
 
 class Neuron(Module):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from autograd import Value
+from autograd.value import Scalar, Value
 from nn.args import choice, non_negative
 from nn.options import PENALTIES
 
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 
-Scalar = Value | float
 
 
 def total(terms: Iterable[Value]) -> Value:

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from autograd import Value, no_grad
+from autograd.value import Scalar
 from nn.args import choice, count, matrix, non_negative
 from nn.losses import cross_entropy, penalty, softmax, squared_error, total
 from nn.module import Module, Parameter
@@ -34,7 +35,6 @@ from nn.rng import INIT_RANGE, RandomSource, as_generator, uniform_weights
 __all__ = ["LOSSES", "OUTPUTS", "NetForward", "TwoLayerNet", "net_forward", "observation_loss"]
 
 
-Scalar = Value | float
 
 
 class NetForward(NamedTuple):
