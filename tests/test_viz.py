@@ -10,7 +10,6 @@ import re
 import shutil
 import stat
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -343,11 +342,10 @@ def chain_of_sums(terms: int) -> Value:
 
 @pytest.mark.parametrize("program", RENDERERS)
 def test_tangled_graph_is_refused_at_once(tmp_path: Path, program: str) -> None:
-    started = time.monotonic()  # both renderers take minutes on this one
+    # Both renderers take minutes on this one: the estimate refuses it before either runs.
     with pytest.raises(RenderTooLargeError, match=r"too tangled to lay out in reasonable time "
                                                   r"\(estimated layout cost \d+, above 3000"):
         render(sum_of_ones(100), tmp_path / "g.svg", program=renderer_param(program))
-    assert time.monotonic() - started < 5
     assert list(tmp_path.iterdir()) == []
 
 
@@ -363,12 +361,12 @@ def test_the_time_limit_stops_a_slow_renderer(tmp_path: Path,
     slow = fake_program(tmp_path / "bin", "dot")
     slow.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 20\n", encoding="utf-8")
     monkeypatch.setenv("PATH", str(slow.parent))
-    started = time.monotonic()
+    # Only the limit can raise RenderTimeoutError: the fake dot, left alone, would end after
+    # 20 s with no output, a different error.
     with pytest.raises(RenderTimeoutError, match=r"dot did not finish laying out the graph "
                                                  r"\(layout cost 17\) within 0.5 s and was "
                                                  "stopped; draw a smaller piece"):
         viz.run_renderer(to_dot(neuron()[0]).source, timeout=0.5)
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize(("script", "message"), [
