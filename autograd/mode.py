@@ -9,7 +9,7 @@ This module is the only owner of the modes; the rest of the engine asks it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 
 RECORDING: ContextVar[bool] = ContextVar("deltagrad_recording", default=True)
@@ -25,20 +25,20 @@ class TraceError(ValueError):
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _switched(mode: ContextVar[bool], value: bool) -> Iterator[None]:
+    """Within this block (in this thread), ``mode`` is ``value``; then it is as it was."""
+    token = mode.set(value)
+    try:
+        yield
+    finally:
+        mode.reset(token)
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Within this block (in this thread), operations compute values but record no graph."""
-    token = RECORDING.set(False)
-    try:
-        yield
-    finally:
-        RECORDING.reset(token)
+    return _switched(RECORDING, False)
 
 
-@contextmanager
-def tracing() -> Iterator[None]:
+def tracing() -> AbstractContextManager[None]:
     """Within this block (in this thread), comparing a Value raises :class:`TraceError`."""
-    token = TRACING.set(True)
-    try:
-        yield
-    finally:
-        TRACING.reset(token)
+    return _switched(TRACING, True)
