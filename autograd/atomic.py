@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,11 +41,20 @@ FIFO_WAIT_SECONDS = 10.0
 _FD_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/")
 
 
-def _umask() -> int:
-    """The process umask (reading it means setting it; set it straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _new_temp(folder: Path) -> tuple[int, str]:
+    """Create an empty ``.dg-XXXXXXXX.tmp`` in ``folder``, as ``open`` would make a new file.
+
+    The mode is ``0o666`` less the umask, applied by the system: unlike ``tempfile.mkstemp``
+    (mode 0o600), nothing has to read the umask, which only setting it can do (a change of
+    process-wide state that other threads would see).
+    """
+    for _ in range(100):
+        name = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no free temporary name in {os.fspath(folder)!r}")
 
 
 def _existing(path: str) -> os.stat_result | None:
@@ -160,14 +169,14 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
         _write_directly(text, st, write, fifo_wait)
         return Path(path)
     target = Path(os.path.realpath(text))  # through a symlink, to the file it names
-    mode = st.st_mode & 0o7777 if st is not None else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
+    fd, tmp = _new_temp(target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+        if st is not None:  # replacing a file: keep its mode
+            os.chmod(tmp, st.st_mode & 0o7777)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
