@@ -329,8 +329,8 @@ class _Checker:
 
     def run(self, point: Point) -> _Outcome | None:
         """The comparison at ``point``, or None when ``f`` raises a domain error there."""
-        if point in self.outcomes:
-            return self.outcomes[point]
+        if point in self.outcomes or point in self.skipped:  # each point is run once
+            return self.outcomes.get(point)
         leaves = [Value(x, label=name) for x, name in zip(point, self.names, strict=True)]
         try:
             out = _call_f(self.f, leaves, "f")
