@@ -54,8 +54,15 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nn.args import choice, non_negative
-from nn.options import DEFAULT_PENALTY, LOSSES, OUTPUTS, PENALTIES, check_pairing
+from nn.args import choice
+from nn.options import (
+    DEFAULT_PENALTY,
+    LOSSES,
+    OUTPUTS,
+    PENALTIES,
+    check_pairing,
+    check_penalty,
+)
 
 __all__ = [
     "LOSSES",
@@ -262,14 +269,6 @@ def hidden_errors(fwd: Forward, beta: ArrayLike, delta: ArrayLike) -> Array:
     return fwd.z * (1.0 - fwd.z) * (delta @ beta[:, 1:])
 
 
-def _check_penalty(kind: str | None, lam: float) -> float:
-    choice("penalty", kind, PENALTIES)
-    lam = non_negative("lam", lam)
-    if kind is None and lam != 0.0:
-        raise ValueError(f"lam={lam} given with penalty=None; name the penalty or set lam=0")
-    return lam
-
-
 def penalty_value(alpha: ArrayLike, beta: ArrayLike, kind: str | None, lam: float) -> float:
     """The penalty λJ(θ) over all weights, intercepts included (ESL eqs. 11.16-11.17).
 
@@ -289,7 +288,7 @@ def penalty_value(alpha: ArrayLike, beta: ArrayLike, kind: str | None, lam: floa
         ValueError: On an unknown kind, a negative or non-finite λ, or λ ≠ 0 with no penalty.
         TypeError: If ``lam`` is not a real number.
     """
-    lam = _check_penalty(kind, lam)
+    lam = check_penalty(kind, lam)
     alpha, beta = _weights(alpha, beta)
     if kind is None:
         return 0.0
@@ -320,7 +319,7 @@ def penalty_gradient(
         ValueError: As :func:`penalty_value`.
         TypeError: As :func:`penalty_value`.
     """
-    lam = _check_penalty(kind, lam)
+    lam = check_penalty(kind, lam)
     alpha, beta = _weights(alpha, beta)
     if kind is None:
         return np.zeros_like(alpha), np.zeros_like(beta)
@@ -444,7 +443,7 @@ def risk_and_gradients(
         TypeError: If ``lam`` is not a real number.
     """
     check_pairing(loss, output)
-    lam = _check_penalty(penalty, lam)
+    lam = check_penalty(penalty, lam)
     alpha, beta = _weights(alpha, beta)
     x = _inputs(alpha, X)
     y = _targets(beta, x, Y)

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from autograd.value import Scalar, Value
-from nn.args import choice, non_negative
-from nn.options import PENALTIES
+from nn.args import non_negative
+from nn.options import PENALTIES, check_penalty
 
 __all__ = [
     "PENALTIES",
@@ -165,10 +165,8 @@ def penalty(weights: Iterable[Value], kind: str | None, lam: float) -> Value | N
     Raises:
         ValueError: On an unknown kind, or λ ≠ 0 with ``kind=None``.
     """
-    choice("penalty", kind, PENALTIES)
+    check_penalty(kind, lam)
     if kind is None:
-        if non_negative("lam", lam) != 0.0:
-            raise ValueError(f"lam={lam} given with penalty=None; name the penalty or set lam=0")
         return None
     if kind == "weight_decay":
         return weight_decay(weights, lam)

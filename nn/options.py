@@ -1,4 +1,4 @@
-"""The names of the options ``nn`` accepts, and the rule for which go together.
+"""The names of the options ``nn`` accepts, and the rules for which go together.
 
 One home for each list, so that the nets, the closed form and the training loop refuse
 the same things with the same words.
@@ -6,7 +6,7 @@ the same things with the same words.
 
 from __future__ import annotations
 
-from nn.args import choice
+from nn.args import choice, non_negative
 
 __all__ = [
     "DEFAULT_PENALTY",
@@ -19,6 +19,7 @@ __all__ = [
     "SCHEDULES",
     "TAPE_LOSSES",
     "check_pairing",
+    "check_penalty",
 ]
 
 OUTPUTS: tuple[str, ...] = ("identity", "softmax")
@@ -54,3 +55,20 @@ def check_pairing(loss: str, output: str) -> None:
             "loss='cross_entropy' needs output='softmax' (log f_k needs probabilities), "
             f"got output={output!r}"
         )
+
+
+def check_penalty(kind: str | None, lam: object) -> float:
+    """Check the penalty's name and λ ≥ 0, and that λ is 0 when there is no penalty.
+
+    Returns:
+        λ as a float.
+
+    Raises:
+        ValueError: An unknown name, a negative or non-finite λ, or λ ≠ 0 with ``kind=None``.
+        TypeError: If ``lam`` is not a real number.
+    """
+    choice("penalty", kind, PENALTIES)
+    out = non_negative("lam", lam)
+    if kind is None and out != 0.0:
+        raise ValueError(f"lam={out} given with penalty=None; name the penalty or set lam=0")
+    return out

@@ -57,7 +57,7 @@ from nn.optim import (
     learning_rate,
     variable_metric,
 )
-from nn.options import DEFAULT_PENALTY, METHODS, MODES, PENALTIES, SCALES, TAPE_LOSSES
+from nn.options import DEFAULT_PENALTY, METHODS, MODES, SCALES, TAPE_LOSSES, check_penalty
 from nn.rng import INIT_RANGE, RandomSource, as_generator, uniform_weights
 from nn.two_layer import TwoLayerNet
 
@@ -144,10 +144,7 @@ class FitOptions:
 
         if self.loss is not None and not callable(self.loss):
             choice("loss", self.loss, TAPE_LOSSES)
-        put("lam", non_negative("lam", self.lam))
-        choice("penalty", self.penalty, PENALTIES)
-        if self.penalty is None and self.lam != 0.0:
-            raise ValueError(f"lam={self.lam} given with penalty=None; name the penalty")
+        put("lam", check_penalty(self.penalty, self.lam))
         choice("scale", self.scale, SCALES)
         choice("method", self.method, METHODS)
         choice("mode", self.mode, MODES)
