@@ -150,9 +150,12 @@ def _is_real(x: object) -> bool:
     return isinstance(x, Real) and not isinstance(x, bool)
 
 
-def _close(a: float, b: float, rtol: float, atol: float) -> bool:
-    return (math.isfinite(a) and math.isfinite(b)
-            and abs(a - b) <= atol + rtol * max(abs(a), abs(b)))
+def _agree(hand: Sequence[float], auto: Sequence[float], rtol: float,
+           atol: float) -> tuple[bool, ...]:
+    """Per entry, whether hand and autodiff are finite and within the tolerances."""
+    return tuple(math.isfinite(h) and math.isfinite(a)
+                 and abs(h - a) <= atol + rtol * max(abs(h), abs(a))
+                 for h, a in zip(hand, auto, strict=True))
 
 
 def _autodiff(out: Value, wrt: Sequence[Value]) -> list[float]:
@@ -339,7 +342,7 @@ class _Checker:
             self.skipped[point] = err
             return None
         hand = self._hand(self.grad_f(*point))
-        ok = tuple(_close(h, a, self.rtol, self.atol) for h, a in zip(hand, auto, strict=True))
+        ok = _agree(hand, auto, self.rtol, self.atol)
         self.outcomes[point] = _Outcome(point, hand, auto, out.data, ok)
         return self.outcomes[point]
 
@@ -581,7 +584,7 @@ def assert_parameter_gradients(
     params = _named_parameters(module)
     names = tuple(name for name, _ in params)
     values = [p for _, p in params]
-    failing: list[tuple[int, tuple[float, ...], list[float], float]] = []
+    failing: list[tuple[int, tuple[float, ...], list[float], float, tuple[bool, ...]]] = []
     skipped = 0
     for i, (x, y) in enumerate(pairs):
         hand = _hand_mapping(grads(module, x, y), names, i)
@@ -591,24 +594,24 @@ def assert_parameter_gradients(
         except _DOMAIN_ERRORS:
             skipped += 1
             continue
-        if not all(_close(h, a, rtol, atol) for h, a in zip(hand, auto, strict=True)):
-            failing.append((i, hand, auto, out.data))
+        ok = _agree(hand, auto, rtol, atol)
+        if not all(ok):
+            failing.append((i, hand, auto, out.data, ok))
     checked = len(pairs) - skipped
     if checked == 0:
         raise ValueError(f"the loss raised a domain error on all {skipped} examples, so "
                          "nothing was compared")
     if not failing:
         return Checked(checked, skipped)
-    i, hand, auto, _ = failing[0]
+    i, hand, auto, _, ok = failing[0]
     x, y = pairs[i]
     numeric = [_parameter_numeric(loss, module, x, y, p) for p in values]
-    ok = tuple(_close(h, a, rtol, atol) for h, a in zip(hand, auto, strict=True))
     rows = _rows(names, hand, auto, numeric, ok)
     head = (f"hand-derived parameter gradients disagree with autodiff on example {i}: "
             f"x = {x!r}, y = {y!r}\n"
             f"  {len(failing)} of {checked} examples disagree{_skip_note(skipped)}; "
             f"rtol={rtol}, atol={atol}")
-    cases = [(h, a, v) for _, h, a, v in failing]
+    cases = [(h, a, v) for _, h, a, v, _ in failing]
     raise _mismatch(head, (x, y), rows, _diagnose(rows, cases), "parameter")
 
 
