@@ -74,6 +74,7 @@ __all__ = [
     "hidden_errors",
     "output_errors",
     "penalty_gradient",
+    "penalty_terms",
     "penalty_value",
     "risk",
     "risk_and_gradients",
@@ -290,13 +291,7 @@ def penalty_value(alpha: ArrayLike, beta: ArrayLike, kind: str | None, lam: floa
     """
     lam = check_penalty(kind, lam)
     alpha, beta = _weights(alpha, beta)
-    if kind is None:
-        return 0.0
-    total = 0.0
-    for w in (alpha, beta):
-        sq = w * w
-        total += float(sq.sum() if kind == "weight_decay" else (sq / (1.0 + sq)).sum())
-    return lam * total
+    return penalty_terms(alpha, kind, lam)[0] + penalty_terms(beta, kind, lam)[0]
 
 
 def penalty_gradient(
@@ -321,14 +316,29 @@ def penalty_gradient(
     """
     lam = check_penalty(kind, lam)
     alpha, beta = _weights(alpha, beta)
+    return penalty_terms(alpha, kind, lam)[1], penalty_terms(beta, kind, lam)[1]
+
+
+def penalty_terms(w: Array, kind: str | None, lam: float) -> tuple[float, Array]:
+    """λJ over every entry of ``w`` and its gradient, for arguments already checked.
+
+    :func:`penalty_value` and :func:`penalty_gradient` apply it to alpha and beta,
+    :func:`nn.train.fit` to the flat θ of any model.
+
+    Args:
+        w: A float array of weights (any shape).
+        kind: ``None``, ``"weight_decay"`` or ``"weight_elimination"``.
+        lam: λ ≥ 0.
+
+    Returns:
+        ``(λJ, ∂λJ/∂w)``: 2λw for weight decay, 2λw / (1 + w²)² for weight elimination.
+    """
     if kind is None:
-        return np.zeros_like(alpha), np.zeros_like(beta)
+        return 0.0, np.zeros_like(w)
+    sq = w * w
     if kind == "weight_decay":
-        return 2.0 * lam * alpha, 2.0 * lam * beta
-    return (
-        2.0 * lam * alpha / (1.0 + alpha * alpha) ** 2,
-        2.0 * lam * beta / (1.0 + beta * beta) ** 2,
-    )
+        return lam * float(sq.sum()), 2.0 * lam * w
+    return lam * float((sq / (1.0 + sq)).sum()), 2.0 * lam * w / (1.0 + sq) ** 2
 
 
 def risk(

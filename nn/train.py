@@ -504,15 +504,10 @@ class _Criterion:
         self.objective, self.x, self.y, self.opts = objective, x, y, opts
         self.n = x.shape[0]
         self.weight = 1.0 if opts.scale == "sum" else 1.0 / self.n
-        self.lam = opts.lam if opts.penalty is not None else 0.0
 
     def penalty(self, theta: Array, share: float = 1.0) -> tuple[float, Array]:
         """λJ(θ) times ``share`` and its gradient."""
-        lam = self.lam * share
-        sq = theta * theta
-        if self.opts.penalty == "weight_elimination":
-            return lam * float(np.sum(sq / (1.0 + sq))), 2.0 * lam * theta / (1.0 + sq) ** 2
-        return lam * float(np.sum(sq)), 2.0 * lam * theta
+        return backprop.penalty_terms(theta, self.opts.penalty, self.opts.lam * share)
 
     def __call__(self, theta: Array, need_grad: bool, rows: slice | None = None
                  ) -> tuple[float, float, Array | None]:
