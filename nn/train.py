@@ -491,10 +491,18 @@ def predict(model: Module, X: ArrayLike) -> Array:  # noqa: N803
         ValueError: On an empty or non-finite X, or a model that does not map a row of X
             to Values.
     """
-    x = matrix("X", X, width="p")
-    objective = objective_for(model, None, x.shape[1])
-    x = matrix("X", x, cols=objective.n_inputs)
+    objective, x = _objective_and_inputs(model, None, X)
     return objective.predict(objective.read(), x)
+
+
+def _objective_and_inputs(model: Module, loss: Loss | None, X: ArrayLike  # noqa: N803
+                          ) -> tuple[Objective, Array]:
+    """The model's objective, and X checked once as N × p (a TwoLayerNet's own p)."""
+    x = matrix("X", X, width="p")
+    objective = objective_for(model, loss, x.shape[1])
+    if x.shape[1] != objective.n_inputs:
+        raise ValueError(f"X must have shape (N, {objective.n_inputs}), got {x.shape}")
+    return objective, x
 
 
 class _Criterion:
@@ -566,9 +574,7 @@ def fit(
     if options is not None and settings:
         raise TypeError("give either a FitOptions or its fields as keywords, not both")
     opts = options if options is not None else FitOptions(**settings)
-    x = matrix("X", X, width="p")
-    objective = objective_for(model, opts.loss, x.shape[1])
-    x = matrix("X", x, cols=objective.n_inputs)
+    objective, x = _objective_and_inputs(model, opts.loss, X)
     y = matrix("Y", Y, rows=x.shape[0], column=True)
     val = None
     if validation is not None:
