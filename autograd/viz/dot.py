@@ -39,6 +39,8 @@ FONT_SIZE = 11
 """Points; the boxes' text (the step page keeps it legible, see ``page.html``)."""
 ROLE_COLORS = {"input": "#dbeafe", "parameter": "#fbcfe8", "constant": "#f3f4f6",
                "interior": "#ffffff", "root": "#ede9fe"}
+HOT_EDGE_COLOR = "#dc2626"
+"""The edges a backward step's gradient flows along (the frames' DOT and the page's script)."""
 PICTURE_TYPES = {"image/svg+xml": "svg", "image/png": "png"}
 """What a Graph offers Jupyter: SVG, and PNG, which an untrusted notebook still shows."""
 
@@ -296,7 +298,7 @@ def digraph(plan: Layout, *, rankdir: str, show_grad: bool, grads: Sequence[str]
 
 
 def _edge_style(hot: bool) -> dict[str, str]:
-    return {"color": "#dc2626", "penwidth": "2.5"} if hot else {}
+    return {"color": HOT_EDGE_COLOR, "penwidth": "2.5"} if hot else {}
 
 
 def to_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from autograd.atomic import write_atomically
 from autograd.value import Value
-from autograd.viz.dot import FONT_SIZE, digraph, layout, number, visible
+from autograd.viz.dot import FONT_SIZE, HOT_EDGE_COLOR, digraph, layout, number, visible
 from autograd.viz.steps import (
     CURRENT_COLOR,
     FRAMES_MAX_NODES,
@@ -109,7 +109,7 @@ def backward_page(root: Value, *, rankdir: str = "LR", max_nodes: int = FRAMES_M
             "graded": [f"n{i}" for i, r in enumerate(plan.roles) if r != "constant"],
             "font_pt": FONT_SIZE, "min_label_px": MIN_LABEL_PX,
             "colors": {"known": KNOWN_COLOR, "current": CURRENT_COLOR, "target": TARGET_COLOR,
-                       "edge": "#dc2626", "unknown": UNKNOWN_GRAD}}
+                       "edge": HOT_EDGE_COLOR, "unknown": UNKNOWN_GRAD}}
     # Inside <script>, "<" must never start a tag: JSON may write it as \u003c.
     text = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e")
     template = resources.files("autograd.viz").joinpath("page.html").read_text(encoding="utf-8")
