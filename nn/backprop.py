@@ -135,7 +135,6 @@ def _log_softmax(t: Array) -> Array:
     return t - shift - np.log(np.exp(t - shift).sum(axis=1, keepdims=True))
 
 
-
 def _as_matrix(name: str, value: ArrayLike) -> Array:
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim != 2:

@@ -22,7 +22,6 @@ __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 ACTIVATIONS: tuple[str, ...] = ("tanh", "sigmoid", "relu", "linear")
 
 
-
 class Neuron(Module):
     """One unit: ``activation(b + Σ_j w_j x_j)``.
 

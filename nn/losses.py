@@ -36,8 +36,6 @@ __all__ = [
 ]
 
 
-
-
 def total(terms: Iterable[Value]) -> Value:
     """Σ of Values, folded left without the ``0 +`` that builtin ``sum`` would add.
 

@@ -248,6 +248,7 @@ class Module:
                 state = {name: _read_scalar(archive, info, where) for name, info in infos}
         self.load_state_dict(state)
 
+
 def _expected_names(expected: list[str]) -> str:
     """A few of the expected names, for error messages."""
     shown = ", ".join(repr(name) for name in expected[:_SHOWN_NAMES])

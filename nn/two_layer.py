@@ -35,8 +35,6 @@ from nn.rng import INIT_RANGE, RandomSource, as_generator, uniform_weights
 __all__ = ["LOSSES", "OUTPUTS", "NetForward", "TwoLayerNet", "net_forward", "observation_loss"]
 
 
-
-
 class NetForward(NamedTuple):
     """The intermediate Values of one forward pass (one observation).
 
