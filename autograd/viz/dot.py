@@ -53,6 +53,11 @@ def number(x: float | Value) -> str:
     return f"{(x.data if isinstance(x, Value) else x) + 0.0:.4g}"  # + 0.0: -0.0 shows as 0
 
 
+def grad_cell(grad: float | Value) -> str:
+    """The text of a box's grad cell (the drawings, the frames and the page all use it)."""
+    return f"grad {number(grad)}"
+
+
 def visible(text: str) -> str:
     """``text`` with each unprintable character (control, NUL, …) as its Python escape."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
@@ -325,7 +330,7 @@ def to_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
         ValueError: the graph is larger than ``max_nodes``, or ``rankdir`` is unknown.
     """
     plan = layout(root, max_nodes, parameters)
-    grads = [f"grad {number(node.grad)}" for node in plan.order]
+    grads = [grad_cell(node.grad) for node in plan.order]
     return digraph(plan, rankdir=rankdir, show_grad=show_grad, grads=grads, fills={},
                    hot_edges=set(), title=[title] if title else [], program=program)
 

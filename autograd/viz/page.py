@@ -20,7 +20,7 @@ from pathlib import Path
 
 from autograd.atomic import write_atomically
 from autograd.value import Value
-from autograd.viz.dot import FONT_SIZE, HOT_EDGE_COLOR, digraph, layout, number, visible
+from autograd.viz.dot import FONT_SIZE, HOT_EDGE_COLOR, digraph, grad_cell, layout, visible
 from autograd.viz.steps import (
     CURRENT_COLOR,
     FRAMES_MAX_NODES,
@@ -96,13 +96,13 @@ def backward_page(root: Value, *, rankdir: str = "LR", max_nodes: int = FRAMES_M
     # Lay the graph out with, in each grad cell, the longest text it will ever show.
     widest = dict.fromkeys(range(len(plan.order)), UNKNOWN_GRAD)
     for s in sequence:
-        widest[s.receiver] = max(widest[s.receiver], f"grad {number(s.value)}", key=len)
+        widest[s.receiver] = max(widest[s.receiver], grad_cell(s.value), key=len)
     graph = digraph(plan, rankdir=rankdir, show_grad=True, grads=list(widest.values()),
                     fills={}, hot_edges=set(), title=[], program=program)
     svg = graph.draw("svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
     frames = [{"node": f"n{s.node}", "parent": None if s.parent is None else f"n{s.parent}",
-               "edges": list(s.edges), "grad": f"grad {number(s.value)}", "text": s.text,
+               "edges": list(s.edges), "grad": grad_cell(s.value), "text": s.text,
                "rule": s.rule} for s in sequence]
     title = visible(title)
     data = {"title": title, "svg": svg, "frames": frames,

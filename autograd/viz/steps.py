@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from autograd.graph import chain_rule_step
 from autograd.value import Value
-from autograd.viz.dot import Graph, Layout, digraph, layout, number
+from autograd.viz.dot import Graph, Layout, digraph, grad_cell, layout, number
 
 FRAMES_MAX_NODES = 200
 """Largest graph :func:`backward_frames` steps through unless told otherwise."""
@@ -144,7 +144,7 @@ def backward_frames(root: Value, *, rankdir: str = "LR", max_nodes: int = FRAMES
         fills[s.node] = CURRENT_COLOR
         if s.parent is not None:
             fills[s.parent] = TARGET_COLOR
-        grads = [f"grad {number(known[i])}" if i in known else UNKNOWN_GRAD
+        grads = [grad_cell(known[i]) if i in known else UNKNOWN_GRAD
                  for i in range(len(plan.order))]
         graph = digraph(plan, rankdir=rankdir, show_grad=True, grads=grads, fills=fills,
                         hot_edges=set(s.edges), title=[f"step {n}: {s.text}", s.rule],
