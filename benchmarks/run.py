@@ -52,7 +52,7 @@ import micrograd.engine
 import micrograd.nn
 
 import autograd
-from demos.moons import accuracy, schedule, train
+from demos.moons import SEED, STEPS, accuracy, schedule, train
 from nn import backprop
 from nn.data import moons
 from nn.layers import MLP
@@ -483,29 +483,28 @@ def micrograd_moons(steps: int, seed: int) -> tuple[list[float], list[float], fl
 
 def bench_moons(steps: int, repeats: int) -> str:
     """micrograd's demo: its own loop against fit, from the same weights (GC on, the default)."""
-    seed = 1337
-    start, theirs, t_theirs = micrograd_moons(steps, seed)
-    data = moons(100, seed, noise=0.1)
+    start, theirs, t_theirs = micrograd_moons(steps, SEED)
+    data = moons(100, SEED, noise=0.1)
     model = MLP(2, [16, 16, 1], activation="relu")
     params = model.parameters()
     runs = []
     for _ in range(repeats):
         for p, v in zip(params, start, strict=True):
             p.data = v
-        runs.append(train(model, data, steps=100, progress=False))
+        runs.append(train(model, data, progress=False))
     hist = runs[-1]
     ours = hist.loss[:steps]
     worst = max(abs(a - b) / max(abs(b), 1e-300) for a, b in zip(ours, theirs, strict=True))
-    t_ours = statistics.median(h.seconds for h in runs) / 100
+    t_ours = statistics.median(h.seconds for h in runs) / STEPS
     acc = accuracy(model, data)
     rows = [["micrograd 0.1.0 (its own loop)", str(steps), fmt_time(t_theirs), "1"],
-            ["deltagrad `fit` (traced tape)", "100", fmt_time(t_ours),
+            ["deltagrad `fit` (traced tape)", str(STEPS), fmt_time(t_ours),
              f"{t_theirs / t_ours:.0f}× faster"]]
     return markdown(
         f"micrograd's demo: moons (100 points), MLP 2-16-16-1, γ_k = {schedule(1):g} − 0.9k/100",
         ["loop", "steps timed", "per step (median)", "speed-up"], rows) + (
         f"\nLargest relative difference of the losses over the first {steps} steps, from the "
-        f"same starting weights: {worst:.1e}. deltagrad after 100 steps: loss "
+        f"same starting weights: {worst:.1e}. deltagrad after {STEPS} steps: loss "
         f"{hist.loss[-1]:.6f}, training accuracy {acc:.0%}.\n")
 
 
