@@ -200,6 +200,17 @@ def test_points_outside_fs_domain_are_skipped_and_counted(search: str) -> None:
     assert "skipped: outside f's domain" in str(err)
 
 
+def test_f_runs_once_per_point_also_outside_its_domain(search: str) -> None:
+    seen: list[float] = []
+
+    def f(x: Value) -> Value:
+        seen.append(x.data)
+        return x.log()
+
+    check(search, f, lambda x: 1 / x, domain=(-5, 5))
+    assert len(seen) == len(set(seen))
+
+
 def test_every_point_outside_the_domain_is_an_error(search: str) -> None:
     with pytest.raises(ValueError, match=r"domain error at all \d+ point\(s\) tried.*log"):
         check(search, lambda x: x.log(), lambda x: 1 / x, domain=(-5, -1))
