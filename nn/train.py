@@ -595,7 +595,7 @@ def fit(
     try:
         for start in range(opts.starts):
             theta = theta0 if start == 0 else uniform_weights(theta0.size, gen, half)  # type: ignore[arg-type]
-            runs.append(_one_start(crit, theta, start, val, [*observers], bar, gen))
+            runs.append(_one_start(crit, theta, start, val, observers, bar, gen))
         bar.refresh()  # the final epoch, before the bar is cleared
     except BaseException:
         objective.write(theta0)
@@ -616,7 +616,7 @@ def _one_start(
     theta: Array,
     start: int,
     val: tuple[Array, Array] | None,
-    observers: list[Observer],
+    observers: Sequence[Observer],
     bar: Any,
     gen: np.random.Generator | None,
 ) -> tuple[float, Array, History]:
