@@ -256,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run parts (a)–(e)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder")
-    parser.add_argument("--no-progress", action="store_true", help="no progress line")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     try:
         make_folder(args.out)
