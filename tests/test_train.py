@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from autograd import Value
 from nn import MLP, Module, Parameter, backprop, data
-from nn.losses import hinge, squared_error
+from nn.losses import hinge, squared_error, total
 from nn.rng import uniform_weights
 from nn.train import DivergenceError, Epoch, FitOptions, History, fit, predict
 from nn.two_layer import TwoLayerNet
@@ -97,11 +97,7 @@ def _engine_gradient(model: Module, x: np.ndarray, y: np.ndarray, loss, lam: flo
     for xi, yi in zip(x.tolist(), y.tolist(), strict=True):
         out = model(xi)
         (scale * loss(out if isinstance(out, list) else [out], yi)).backward()
-    sq = [p * p for p in model.parameters()]
-    total = sq[0]
-    for term in sq[1:]:
-        total = total + term
-    (lam * total).backward()
+    (lam * total(p * p for p in model.parameters())).backward()
     return np.array([p.grad for p in model.parameters()])
 
 
