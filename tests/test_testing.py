@@ -486,3 +486,24 @@ def test_examples_outside_the_loss_domain_are_skipped() -> None:
     assert assert_parameter_gradients(loss, grads, Line(0.5, 0), data) == Checked(2, 2)
     with pytest.raises(ValueError, match="domain error on all 2 examples"):
         assert_parameter_gradients(loss, grads, Line(0.5, 0), data[::3])
+
+
+def test_parameter_gradients_are_asked_for_only_where_the_loss_is_defined() -> None:
+    """As in assert_gradient: an example outside the loss's domain is skipped, and the hand
+    derivation is not called there (it may fail there too, e.g. a division by zero)."""
+
+    class One:
+        def __init__(self) -> None:
+            self.w = Value(2.0)
+
+        def named_parameters(self) -> list[tuple[str, Value]]:
+            return [("w", self.w)]
+
+    def loss(m: One, x: float, y: float) -> Value:
+        return (m.w * x).log()
+
+    def grads(m: One, x: float, y: float) -> dict[str, float]:
+        return {"w": x / (m.w.data * x)}  # d log(w x)/dw = x/(w x): fails at x = 0 too
+
+    assert assert_parameter_gradients(loss, grads, One(), [(1.0, 0.0), (0.0, 0.0), (3.0, 0.0)]
+                                      ) == Checked(2, 1)
