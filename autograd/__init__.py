@@ -22,9 +22,10 @@ from autograd.check import (
     gradcheck,
     numerical_grad,
 )
+from autograd.errors import DivisionByZeroError, DomainError, EngineError, FloatOverflowError
 from autograd.functional import grad, hessian, value_and_grad
 from autograd.graph import topological_order
-from autograd.mode import TraceError, no_grad
+from autograd.mode import TraceError, enable_grad, no_grad
 from autograd.ops import OPS, Op
 from autograd.value import Value, backward
 
@@ -42,6 +43,10 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "OPS",
+    "DivisionByZeroError",
+    "DomainError",
+    "EngineError",
+    "FloatOverflowError",
     "GradComparison",
     "GradcheckError",
     "GradcheckReport",
@@ -52,6 +57,7 @@ __all__ = [
     "backward",
     "backward_frames",
     "backward_page",
+    "enable_grad",
     "grad",
     "gradcheck",
     "hessian",

@@ -18,6 +18,7 @@ import threading
 from contextlib import nullcontext
 from typing import Any, Protocol, Self, TypeVar
 
+from autograd.errors import FloatOverflowError
 from autograd.mode import RECORDING, no_grad
 from autograd.ops import Op
 
@@ -170,10 +171,10 @@ def _raise_where_it_overflowed(order: list[N], grads: dict[N, Any]) -> None:
         if node.parents and _finite(grads[node]):
             bad = [p for p in node.parents if not _finite(grads[p])]
             if bad:
-                raise OverflowError(f"backward: {node.op.name} at {node!r} passed back a "
+                raise FloatOverflowError(f"backward: {node.op.name} at {node!r} passed back a "
                                     f"gradient of {grads[bad[0]]} (a local derivative or a "
                                     "product overflowed)")
-    raise OverflowError("backward: a gradient overflowed a float")
+    raise FloatOverflowError("backward: a gradient overflowed a float")
 
 
 def backward(root: N, seed: Any = 1.0) -> None:
@@ -201,7 +202,7 @@ def backward(root: N, seed: Any = 1.0) -> None:
         if not _all_finite(summed):
             leaf, g = next((n, g) for n, g in zip(leaves, summed, strict=True)
                            if not _finite(g))
-            raise OverflowError(f"backward: the accumulated gradient of {leaf!r} would "
+            raise FloatOverflowError(f"backward: the accumulated gradient of {leaf!r} would "
                                 f"overflow to {g} (reset it with .grad = 0.0)")
         for node, g in grads.items():  # commit: interior nodes fresh, leaves accumulated
             node.grad = g

@@ -24,6 +24,8 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from autograd.errors import DivisionByZeroError, DomainError, FloatOverflowError
+
 Number = Any  # a float, a Value (create_graph) or a numpy array (the tape)
 
 
@@ -123,20 +125,20 @@ def _call(name: str, x: Number) -> Number:
 def _infinite_slope(what: str, x: Number, err: ArithmeticError) -> ArithmeticError:
     """The error for a derivative that is infinite (division by zero) or overflows at x."""
     if isinstance(err, ZeroDivisionError):
-        return ZeroDivisionError(f"{what} is infinite at x = {_fmt(_number(x))}")
-    return OverflowError(f"{what} overflows a float at x = {_fmt(_number(x))}")
+        return DivisionByZeroError(f"{what} is infinite at x = {_fmt(_number(x))}")
+    return FloatOverflowError(f"{what} overflows a float at x = {_fmt(_number(x))}")
 
 
 def _check_div(a: float, b: float) -> None:
     if b == 0.0:
-        raise ZeroDivisionError(f"truediv: division by zero ({_fmt(a)} / 0)")
+        raise DivisionByZeroError(f"truediv: division by zero ({_fmt(a)} / 0)")
 
 
 def _check_powc(a: float, c: float) -> None:
     if a == 0.0 and c < 0.0:
-        raise ZeroDivisionError(f"pow: 0 ** {_fmt(c)} is a division by zero")
+        raise DivisionByZeroError(f"pow: 0 ** {_fmt(c)} is a division by zero")
     if a < 0.0 and not c.is_integer():
-        raise ValueError(f"pow: {_fmt(a)} ** {_fmt(c)} is not real (negative base, "
+        raise DomainError(f"pow: {_fmt(a)} ** {_fmt(c)} is not real (negative base, "
                          "fractional exponent)")
 
 
@@ -155,7 +157,7 @@ def _partials_powc(xs: Any, out: Number) -> tuple[Number, None]:
 
 def _check_pow(a: float, b: float) -> None:
     if a < 0.0 or (a == 0.0 and b <= 0.0):
-        raise ValueError(f"pow: a Value exponent needs a positive base (or 0 with a positive "
+        raise DomainError(f"pow: a Value exponent needs a positive base (or 0 with a positive "
                          f"exponent), got {_fmt(a)} ** {_fmt(b)} (d(a**b)/db = a**b ln a); "
                          "use a number exponent instead")
 
@@ -190,12 +192,12 @@ def _partials_pow(xs: Any, out: Number) -> tuple[Number, Number]:
 
 def _check_log(x: float) -> None:
     if x <= 0.0:
-        raise ValueError(f"log: log({_fmt(x)}) is undefined (needs x > 0)")
+        raise DomainError(f"log: log({_fmt(x)}) is undefined (needs x > 0)")
 
 
 def _check_sqrt(x: float) -> None:
     if x < 0.0:
-        raise ValueError(f"sqrt: sqrt({_fmt(x)}) is not real (needs x >= 0)")
+        raise DomainError(f"sqrt: sqrt({_fmt(x)}) is not real (needs x >= 0)")
 
 
 def _partials_sqrt(xs: Any, out: Number) -> tuple[Number]:
@@ -207,7 +209,7 @@ def _partials_sqrt(xs: Any, out: Number) -> tuple[Number]:
 
 def _check_exp(x: float) -> None:
     if x > 709.782712893384:  # log(largest float)
-        raise OverflowError(f"exp: exp({_fmt(x)}) overflows a float (needs x <= 709.78)")
+        raise FloatOverflowError(f"exp: exp({_fmt(x)}) overflows a float (needs x <= 709.78)")
 
 
 def _partials_tanh(xs: Any, out: Number) -> tuple[Number]:

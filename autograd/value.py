@@ -14,6 +14,7 @@ import numbers
 from typing import Any
 
 from autograd import graph
+from autograd.errors import FloatOverflowError
 from autograd.mode import RECORDING, TRACING, TraceError, no_grad
 from autograd.ops import OPS, Op, written
 
@@ -185,7 +186,7 @@ def apply(op: Op, *args: Any) -> Value:
     except OverflowError:
         data = math.inf
     if not _isfinite(data):
-        raise OverflowError(f"{op.name}: the result of {written(op, xs)} overflows a float")
+        raise FloatOverflowError(f"{op.name}: the result of {written(op, xs)} overflows a float")
     out = Value.__new__(Value)
     out.data, out.grad, out.label = data, 0.0, ""
     out.parents, out.op = (parents, op) if _recording() else ((), None)
