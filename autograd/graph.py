@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import deque
+from collections.abc import Sequence
 from contextlib import nullcontext
+from itertools import repeat
 from typing import Any, Protocol, Self, TypeVar
 
 from autograd.errors import FloatOverflowError
@@ -41,6 +44,38 @@ class Node(Protocol):
 N = TypeVar("N", bound=Node)
 
 _COMMIT = threading.Lock()  # held while a backward pass writes its gradients (no state)
+
+
+def write_grads(nodes: Sequence[Node], values: Sequence[Any]) -> None:
+    """Set ``node.grad = value`` for every pair, all or nothing, even under an interrupt.
+
+    The writes run in C (``setattr`` mapped over the pairs, consumed by a zero-length
+    deque): no Python bytecode runs between the first write and the last, so neither a
+    ``KeyboardInterrupt`` (signal handlers run only between bytecodes) nor an exception
+    raised by a trace function can land in the middle. The caller holds the commit lock.
+    """
+    deque(map(setattr, nodes, repeat("grad"), values), maxlen=0)
+
+
+def accumulate(leaves: Sequence[Node], increments: Sequence[float]) -> None:
+    """Add each increment to its leaf's ``.grad``: checked, then committed all at once.
+
+    Used by every road that commits summed gradients (the tape, ``fit``), so that they keep
+    ``backward``'s promises: threads add up exactly (the sums are read and written under the
+    engine's commit lock), an inf or nan is never stored, and an error or an interrupt
+    changes nothing.
+
+    Raises:
+        FloatOverflowError: Some accumulated gradient would not be finite; nothing changed.
+    """
+    with _COMMIT:
+        summed = [leaf.grad + g for leaf, g in zip(leaves, increments, strict=True)]
+        if not _all_finite(summed):
+            leaf, g = next((n, g) for n, g in zip(leaves, summed, strict=True)
+                           if not _finite(g))
+            raise FloatOverflowError(f"backward: the accumulated gradient of {leaf!r} would "
+                                     f"overflow to {g} (reset it with .grad = 0.0)")
+        write_grads(leaves, summed)
 
 
 def topological_order(root: N) -> list[N]:
