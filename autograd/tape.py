@@ -3,10 +3,15 @@
 Building a scalar graph per example costs about a microsecond per node, per example. But the
 graph of a per-example loss R_i is usually the same for every example; only the numbers at
 its input leaves change. :func:`trace` records that graph once; the :class:`Tape` it returns
-evaluates it on numpy arrays holding N examples, one numpy operation per node, and runs the
-backward pass through the *same* derivative table (:data:`autograd.ops.OPS` partials, which
-are plain arithmetic and so work on arrays), summing the parameters' gradients over the
-batch: Σ_i ∂R_i/∂θ, the lecture's batch gradient.
+evaluates it on arrays holding N examples and runs the backward pass through the *same*
+derivative table (the ops' partials are plain arithmetic, so they work on arrays), summing
+the parameters' gradients over the batch: Σ_i ∂R_i/∂θ, the lecture's batch gradient.
+
+The arrays can be of any library of the Python array API standard (:mod:`autograd.arrays`):
+numpy (the default, and what lists become), PyTorch tensors on their device, dask arrays
+(lazy; a cluster does the work), ``array_api_strict``; results come back in the same
+library. Weighted sums (a layer's pre-activations) are replayed as matrix products
+(:mod:`autograd.fuse`), with the same numbers up to rounding.
 
 >>> from autograd import Value, trace
 >>> w = Value(0.5)
@@ -28,56 +33,56 @@ What a tape can and cannot replay:
   value (numbers in ``fn``, Values made under ``no_grad``). A leaf of a Value *subclass*
   (e.g. ``nn.Parameter``) missing from ``params`` raises :class:`TraceError`, since it is
   almost surely a forgotten parameter.
+* ``x.detach()`` replays as a stop-gradient node: its value per example, no gradient
+  through it. ``x.item()``, like a comparison, raises :class:`TraceError` while tracing.
 * Parameters are read from ``.data`` at every replay, so a tape survives training steps.
 * Domain errors are raised as in the scalar engine, by the op's own check, naming the
-  first offending example (errors, not NaN).
+  first offending example (errors, not NaN). On a lazy library (dask) :meth:`Tape.forward`
+  and :meth:`Tape.gradient` compute nothing, so they check nothing: :meth:`Tape.backward`
+  computes and checks before it commits.
+* :meth:`Tape.backward` keeps the promises of ``Value.backward``: it computes and checks
+  first and then commits all of its sums at once, under the engine's commit lock, so a
+  failure (or an interrupt) changes no ``.grad`` and threads add up exactly.
+* ``trace`` records the graph even inside ``no_grad()``: it is an explicit request.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
 
+from autograd.arrays import as_batch, is_lazy, namespace, realize, to_host
 from autograd.errors import FloatOverflowError
-from autograd.graph import chain_rule_step, topological_order
-from autograd.mode import TraceError, tracing
-from autograd.ops import Op
-from autograd.value import Constant, Value, apply
+from autograd.graph import accumulate, topological_order
+from autograd.mode import TraceError, enable_grad, tracing
+from autograd.replay import Program, Run
+from autograd.value import Constant, Value
 
 __all__ = ["Tape", "TraceError", "trace"]
-
-Array = NDArray[np.float64]
-Slot = Any  # a float (constant, parameter, or a node that depends on neither) or an array
-
-
-def _is_column(x: Slot) -> bool:
-    return isinstance(x, np.ndarray)
-
-
-def _example(xs: Sequence[Slot], i: int) -> list[float]:
-    """The inputs of one node for example ``i``, as floats."""
-    return [float(x[i]) if _is_column(x) else x for x in xs]
-
-
-def _raise_for(err: Exception, i: int) -> None:
-    """Re-raise an op's error with the example it came from."""
-    raise type(err)(f"{err} (example {i} of the batch)") from None
 
 
 class Tape:
     """One example's graph, recorded by :func:`trace`, replayable on a batch.
 
+    Args:
+        root: The traced output R_i.
+        input_leaves: The leaves that stand for the example's inputs, in column order.
+        params: The parameters, in the order gradients are returned.
+        fuse: Replay weighted sums as matrix products (the default; False replays node by
+            node, for comparison).
+
     Attributes:
         nodes: The recorded Values in topological order (the root, R_i, last).
         params: The parameters, in the order gradients are returned.
         n_inputs: How many per-example inputs ``fn`` takes.
+        fused: Whether weighted sums are replayed as matrix products.
     """
 
-    def __init__(self, root: Value, input_leaves: Sequence[Value], params: Sequence[Value]
-                 ) -> None:
+    def __init__(self, root: Value, input_leaves: Sequence[Value], params: Sequence[Value],
+                 *, fuse: bool = True) -> None:
         for p in params:
             if not isinstance(p, Value) or p.parents:
                 raise TraceError(f"trace: params must be leaf Values (parameters), got {p!r}: "
@@ -88,172 +93,156 @@ class Tape:
         self.nodes = topological_order(root)
         self.params = list(params)
         self.n_inputs = len(input_leaves)
-        place = {id(node): i for i, node in enumerate(self.nodes)}
-        self._parents = [tuple(place[id(p)] for p in node.parents) for node in self.nodes]
-        self._inputs = [place.get(id(leaf)) for leaf in input_leaves]
-        self._params = [place.get(id(p)) for p in self.params]
-        batched = [False] * len(self.nodes)  # depends on an input: an array at replay
-        for j in self._inputs:
-            if j is not None:
-                batched[j] = True
-        for i, parents in enumerate(self._parents):
-            batched[i] = batched[i] or any(batched[j] for j in parents)
-        self._batched = batched
+        self.fused = fuse
         known = {id(v) for v in (*input_leaves, *self.params)}
         for node in self.nodes:
             if not node.parents and type(node) not in (Value, Constant) and id(node) not in known:
                 name = f" {node.label!r}" if node.label else ""
                 raise TraceError(f"trace: the graph uses a {type(node).__name__}{name} that is "
                                  "not in params; list every parameter (or it is a constant)")
+        place = {id(node): i for i, node in enumerate(self.nodes)}
+        columns = {place[id(leaf)]: k for k, leaf in enumerate(input_leaves) if id(leaf) in place}
+        where = [place.get(id(p)) for p in self.params]
+        self._plain = Program(self.nodes, columns, where, fuse=False)
+        self._program = Program(self.nodes, columns, where, fuse=True) if fuse else self._plain
 
     def __repr__(self) -> str:
         return (f"Tape({len(self.nodes)} nodes, {self.n_inputs} inputs, "
                 f"{len(self.params)} params)")
 
-    def _columns(self, inputs: ArrayLike) -> tuple[list[Slot], int]:
-        """Every node's value for the batch (forward pass) and the batch size N."""
-        batch = np.asarray(inputs, dtype=np.float64)
-        if batch.ndim == 1 and self.n_inputs == 1:
-            batch = batch[:, None]
-        if batch.ndim != 2 or batch.shape[1] != self.n_inputs:
-            raise ValueError(f"inputs must be N × {self.n_inputs} (one row per example), "
-                             f"got shape {batch.shape}")
-        if not np.isfinite(batch).all():
-            raise ValueError("inputs must be finite, got a nan or inf entry")
-        vals: list[Slot] = [node.data for node in self.nodes]
-        for k, j in enumerate(self._inputs):
-            if j is not None:
-                vals[j] = np.ascontiguousarray(batch[:, k])
-        for k, j in enumerate(self._params):
-            if j is not None:
-                vals[j] = self.params[k].data
-        with np.errstate(all="ignore"):
-            for i, node in enumerate(self.nodes):
-                if node.op is not None:
-                    xs = [vals[j] for j in self._parents[i]]
-                    vals[i] = (self._forward(node.op, xs) if self._batched[i]
-                               else apply(node.op, *xs).data)
-        return vals, batch.shape[0]
-
-    @staticmethod
-    def _forward(op: Op, xs: list[Slot]) -> Slot:
-        """One node on the batch; domain errors as the scalar engine raises them."""
-        out = op.array_forward(*xs)
-        bad = None if np.isfinite(out).all() else ~np.isfinite(out)
-        if bad is not None:
-            i = int(np.argmax(bad))
-            try:
-                if op.check is not None:
-                    op.check(*_example(xs, i))
-                raise FloatOverflowError(f"{op.name}: the result overflows a float")
-            except (ArithmeticError, ValueError) as err:
-                _raise_for(err, i)
-        return out
-
-    def forward(self, inputs: ArrayLike) -> Array:
+    def forward(self, inputs: Any) -> Any:
         """R_i for every example.
 
         Args:
-            inputs: N × n_inputs, one row per example (in ``fn``'s argument order).
+            inputs: N × n_inputs, one row per example (in ``fn``'s argument order): an array
+                of any array-API library, or anything numpy reads (lists).
 
         Returns:
-            The N outputs.
+            The N outputs, an array of the inputs' library (numpy for lists).
 
         Raises:
             ValueError: Wrong shape or non-finite inputs; or an op's domain error.
             ZeroDivisionError, OverflowError: An op's domain error, naming the example.
         """
-        vals, n = self._columns(inputs)
-        return np.broadcast_to(np.asarray(vals[-1], dtype=np.float64), (n,)).copy()
+        batch, out, _, ok = self._replay(inputs, grads=False)
+        if not is_lazy(out) and not bool(ok):
+            out, _ = _diagnose(self._plain, batch, grads=False)
+        return out
 
-    def gradient(self, inputs: ArrayLike) -> tuple[Array, Array]:
+    def gradient(self, inputs: Any) -> tuple[Any, Any]:
         """R_i for every example and Σ_i ∂R_i/∂θ for every parameter θ.
 
         Args:
-            inputs: N × n_inputs, one row per example.
+            inputs: N × n_inputs, one row per example, as in :meth:`forward`.
 
         Returns:
             ``(outputs, grads)``: the N outputs and one summed gradient per parameter
-            (zero for a parameter the graph does not use).
+            (zero for a parameter the graph does not use), arrays of the inputs' library.
+            For dask arrays both are lazy: the sums are dask reductions, computed (and
+            checked) when you compute them.
 
         Raises:
             ValueError, ZeroDivisionError, OverflowError: As :meth:`forward`; also a
                 partial's own error (e.g. the infinite slope of √x at 0), naming the example.
         """
-        vals, n = self._columns(inputs)
-        sums = self._backward(vals, n, checked=False)
-        # A non-finite local partial anywhere reaches some leaf as inf or nan.
-        if not np.isfinite(sums).all():  # find the culprit, slowly, for a clear error
-            self._backward(vals, n, checked=True)
-            raise FloatOverflowError("trace: a summed gradient overflows a float")
-        summed = np.array([0.0 if j is None else sums[j] for j in self._params])
-        out = np.broadcast_to(np.asarray(vals[-1], dtype=np.float64), (n,)).copy()
-        return out, summed
+        batch, out, grads, ok = self._replay(inputs, grads=True)
+        if not is_lazy(out) and not bool(ok):
+            return _diagnose(self._plain, batch, grads=True)
+        return out, grads
 
-    def backward(self, inputs: ArrayLike) -> Array:
+    def backward(self, inputs: Any) -> Any:
         """Add Σ_i ∂R_i/∂θ to each parameter's ``.grad`` (leaves accumulate, as in ``backward``).
 
-        Equivalent to calling ``R_i.backward()`` for each example in turn.
+        Equivalent to calling ``R_i.backward()`` for each example in turn: the sums are
+        computed (lazy arrays too) and checked first, then committed all at once under the
+        lock ``Value.backward`` takes, so an error changes no ``.grad`` and threads add up.
 
         Args:
-            inputs: N × n_inputs, one row per example.
+            inputs: N × n_inputs, one row per example, as in :meth:`forward`.
 
         Returns:
-            The N outputs.
+            The N outputs (for dask, computed and kept where they were computed).
+
+        Raises:
+            As :meth:`gradient`; and OverflowError if a ``.grad`` would stop being finite.
         """
-        out, summed = self.gradient(inputs)
-        for p, g in zip(self.params, summed, strict=True):
-            p.grad = p.grad + float(g)
+        batch, out, grads, ok = self._replay(inputs, grads=True)
+        out, grads, ok = realize(out, grads, ok)
+        if not bool(to_host(ok)):
+            out, grads = _diagnose(self._plain, batch, grads=True)
+        accumulate(self.params, to_host(grads).tolist())
         return out
 
-    def _backward(self, vals: list[Slot], n: int, checked: bool) -> Array:
-        """The chain rule on the batch, one array operation per edge.
-
-        Interior nodes get per-example gradients (arrays of N); leaves only need their
-        gradients summed over the batch, so their contributions are reduced at once.
-
-        Returns:
-            Σ_i ∂R_i/∂(node) for every node (meaningful for the leaves).
-        """
-        grads: list[Slot | None] = [None] * len(self.nodes)
-        grads[-1] = np.ones(n)
-        sums = np.zeros(len(self.nodes))
-        sums[-1] = n
+    def _replay(self, inputs: Any, grads: bool) -> tuple[Any, Any, Any, Any]:
+        """The batch, the outputs, the summed gradients (if asked) and whether all is finite."""
+        batch = as_batch(inputs, self.n_inputs)
+        xp = namespace(batch)
+        if not is_lazy(batch) and not bool(xp.all(xp.isfinite(batch))):
+            raise ValueError("inputs must be finite, got a nan or inf entry")
         with np.errstate(all="ignore"):
-            for i in range(len(self.nodes) - 1, -1, -1):
-                g, op = grads[i], self.nodes[i].op
-                if g is None or op is None:
-                    continue
-                parents = self._parents[i]
-                xs = [vals[j] for j in parents]
-                step = chain_rule_step(op, xs, vals[i], g)
-                if checked:
-                    self._check_partials(op, xs, vals[i], [f[0] for f in step if f])
-                for j, flow in zip(parents, step, strict=True):
-                    if flow is None:  # a constant exponent: no gradient
-                        continue
-                    if self.nodes[j].op is None:  # a leaf: only the batch sum is needed
-                        sums[j] += np.sum(flow[1])
-                    else:
-                        grads[j] = flow[1] if grads[j] is None else grads[j] + flow[1]
-        return sums
-
-    @staticmethod
-    def _check_partials(op: Op, xs: list[Slot], out: Slot, partials: Sequence[Slot]) -> None:
-        """Raise the op's own error for the first example whose local partial is not finite."""
-        for d in partials:
-            bad = ~np.isfinite(d)
-            if np.any(bad):
-                i = int(np.argmax(bad)) if _is_column(bad) else 0
-                try:
-                    op.partials(_example(xs, i), float(out[i]) if _is_column(out) else out)
-                    raise FloatOverflowError(f"{op.name}: a local derivative overflows a float")
-                except (ArithmeticError, ValueError) as err:
-                    _raise_for(err, i)
+            run = Run(self._program, batch)
+            out = run.forward()
+            summed = run.backward() if grads else None
+            total = run.total if summed is None else run.total + xp.sum(summed)
+        return batch, out, summed, xp.isfinite(total)
 
 
-def trace(fn: Callable[..., Value], inputs: Sequence[float], params: Sequence[Value]) -> Tape:
+def _diagnose(program: Program, batch: Any, grads: bool) -> tuple[Any, Any]:
+    """Replay node by node, raising the error of the first value or partial that is not
+    finite, as the scalar engine would; returns the replay if everything is finite."""
+    xp = namespace(batch)
+    if not bool(to_host(xp.all(xp.isfinite(batch)))):
+        raise ValueError("inputs must be finite, got a nan or inf entry")
+    with np.errstate(all="ignore"):
+        run = Run(program, batch)
+        out = run.forward()
+        _first_bad(run, [(i, run.vals[i]) for i in program.steps], partial=False)  # type: ignore[index]
+        if not grads:
+            return out, None
+        partials: list[tuple[int, Any]] = []
+        summed = run.backward(partials)
+        _first_bad(run, partials, partial=True)
+    if not bool(to_host(xp.all(xp.isfinite(summed)))):
+        raise FloatOverflowError("trace: a summed gradient overflows a float")
+    return out, summed
+
+
+def _first_bad(run: Run, found: list[tuple[int, Any]], partial: bool) -> None:
+    """Raise the op's own error for the first node whose value (or partial) is not finite."""
+    xp, graph = run.xp, run.program.graph
+    arrays = [(i, v) for i, v in found if not isinstance(v, float)]
+    flags = (to_host(xp.stack([xp.any(~xp.isfinite(v)) for _, v in arrays])).tolist()
+             if arrays else [])
+    bad = [(i, v) for (i, v), flag in zip(arrays, flags, strict=True) if flag]
+    bad += [(i, v) for i, v in found if isinstance(v, float) and not math.isfinite(v)]
+    if not bad:
+        return
+    i, v = min(bad, key=lambda b: found.index(b))
+    k = int(np.argmax(~np.isfinite(np.broadcast_to(to_host(v), (run.n,)))))
+    xs = [_at(run.value(j), k) for j in graph.parents[i]]
+    op = graph.ops[i]
+    assert op is not None  # a step is computed
+    try:
+        if partial:
+            op.partials(xs, _at(run.vals[i], k))
+            raise FloatOverflowError(f"{op.name}: a local derivative overflows a float")
+        if op.check is not None:
+            op.check(*xs)
+        raise FloatOverflowError(f"{op.name}: the result overflows a float")
+    except (ArithmeticError, ValueError) as err:
+        raise type(err)(f"{err} (example {k} of the batch)") from None
+
+
+def _at(x: Any, k: int) -> float:
+    """Example k of a value (a column, or a float the same for every example)."""
+    return x if isinstance(x, float) else float(to_host(x)[k])
+
+
+def trace(fn: Callable[..., Value], inputs: Sequence[float], params: Sequence[Value], *,
+          fuse: bool = True) -> Tape:
     """Record the graph of ``fn`` on one example, for replay on a batch.
+
+    The graph is recorded even inside ``no_grad()`` (a trace is an explicit request).
 
     Args:
         fn: Maps one example's inputs (Values) to a scalar Value, typically R_i; it uses
@@ -261,18 +250,19 @@ def trace(fn: Callable[..., Value], inputs: Sequence[float], params: Sequence[Va
         inputs: One example's inputs (e.g. a row of X followed by its targets); the traced
             values only need to lie inside every op's domain.
         params: The Values whose summed gradients the tape returns.
+        fuse: Replay weighted sums as matrix products (see :class:`Tape`).
 
     Returns:
         The :class:`Tape`.
 
     Raises:
-        TraceError: ``fn`` compares a Value or takes its float, or uses a parameter-like
-            leaf not listed in ``params``.
+        TraceError: ``fn`` compares a Value, reads one (``item()``) or takes its float, or
+            uses a parameter-like leaf not listed in ``params``.
         TypeError: ``fn`` does not return a Value.
     """
     leaves = [Value(x, label=f"input {k}") for k, x in enumerate(inputs)]
-    with tracing():
+    with enable_grad(), tracing():
         root = fn(*leaves)
     if not isinstance(root, Value):
         raise TypeError(f"fn must return a Value, got {type(root).__name__}")
-    return Tape(root, leaves, params)
+    return Tape(root, leaves, params, fuse=fuse)

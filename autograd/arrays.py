@@ -1,0 +1,104 @@
+"""Arrays of any library through the Python array API standard (array-api-compat).
+
+The tape replays a graph on whatever arrays it is given: numpy (the default), PyTorch
+tensors on their device, dask arrays (lazy, possibly on a cluster), ``array_api_strict``
+arrays, and other libraries array-api-compat knows (CuPy, JAX). This module is the one place
+that asks which library an array belongs to and moves results between it and the host:
+
+* :func:`namespace`: the array-API namespace of some arrays (Python numbers are ignored);
+* :func:`as_batch`: a batch of examples as a 2-D floating array of its own library;
+* :func:`realize`: start the computation of lazy arrays (dask) and keep the results there;
+* :func:`to_host`: an array's values as a numpy array (computed, on the CPU).
+
+array-api-compat and numpy are imported on first use: ``import autograd`` loads neither.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["as_batch", "device", "is_lazy", "namespace", "realize", "to_host"]
+
+
+def namespace(*xs: Any) -> Any:
+    """The array-API namespace of the arrays among ``xs`` (numbers are ignored).
+
+    Raises:
+        TypeError: No array among ``xs``, or arrays of different libraries.
+    """
+    import array_api_compat
+
+    return array_api_compat.array_namespace(*(x for x in xs if not isinstance(x, int | float)))
+
+
+def device(x: Any) -> Any:
+    """The device an array lives on (``"cpu"``, a CUDA device, ...), as its library names it."""
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+def is_lazy(x: Any) -> bool:
+    """Whether ``x`` is a lazy array (dask): its values exist only once computed."""
+    import array_api_compat
+
+    return bool(array_api_compat.is_lazy_array(x))
+
+
+def as_batch(inputs: Any, width: int) -> Any:
+    """``inputs`` as an N × ``width`` array of real floats, in the library it came in.
+
+    An array of any array-API library stays in that library and on its device; anything
+    else (lists, tuples) becomes a numpy array. Integer and bool arrays become float64;
+    float32 stays float32. With ``width == 1`` a 1-D array is one column.
+
+    Raises:
+        ValueError: Not N × ``width``.
+        TypeError: Complex numbers, or entries that are not numbers.
+    """
+    import array_api_compat
+
+    if array_api_compat.is_array_api_obj(inputs):
+        xp = array_api_compat.array_namespace(inputs)
+        batch = inputs
+    else:
+        import numpy
+
+        xp = array_api_compat.array_namespace(numpy.empty(0))
+        batch = numpy.asarray(inputs, dtype=numpy.float64)
+    if xp.isdtype(batch.dtype, "complex floating"):
+        raise TypeError(f"inputs must be real numbers, got {batch.dtype}")
+    if not xp.isdtype(batch.dtype, "real floating"):
+        batch = xp.astype(batch, xp.float64)
+    if batch.ndim == 1 and width == 1:
+        batch = xp.reshape(batch, (-1, 1))
+    if batch.ndim != 2 or batch.shape[1] != width:
+        raise ValueError(f"inputs must be N × {width} (one row per example), "
+                         f"got shape {tuple(batch.shape)}")
+    return batch
+
+
+def realize(*arrays: Any) -> tuple[Any, ...]:
+    """The arrays, computed where they live: lazy dask arrays are persisted (on a cluster, if
+    a ``dask.distributed`` client is active), in one pass; others are returned as they are."""
+    if any(is_lazy(a) for a in arrays):
+        import dask
+
+        return tuple(dask.persist(*arrays))
+    return arrays
+
+
+def to_host(x: Any) -> Any:
+    """The values of an array of any library as a numpy array on the CPU (computing it)."""
+    import array_api_compat
+    import numpy
+
+    if array_api_compat.is_numpy_array(x):
+        return x
+    if array_api_compat.is_torch_array(x):
+        return x.detach().cpu().numpy()
+    if array_api_compat.is_dask_array(x):
+        return numpy.asarray(x.compute())
+    if array_api_compat.is_cupy_array(x):
+        return x.get()
+    return numpy.from_dlpack(x)  # array_api_strict, JAX and the other DLPack libraries
