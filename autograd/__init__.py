@@ -26,7 +26,7 @@ from autograd.errors import DivisionByZeroError, DomainError, EngineError, Float
 from autograd.functional import grad, hessian, value_and_grad
 from autograd.graph import topological_order
 from autograd.mode import TraceError, enable_grad, no_grad
-from autograd.ops import OPS, Op
+from autograd.ops import OPS, Op, op
 from autograd.value import Value, backward
 
 _LAZY = {"Tape": "autograd.tape", "trace": "autograd.tape",
@@ -63,6 +63,7 @@ __all__ = [
     "hessian",
     "no_grad",
     "numerical_grad",
+    "op",
     "render",
     "to_dot",
     "topological_order",

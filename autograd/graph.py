@@ -155,16 +155,23 @@ def _table(root: N, seed: Any) -> tuple[dict[N, Any], list[N]]:
                 leaves.append(node)
                 continue
             g = grads[node]
-            if len(parents) == 1:  # every op has one or two operands
+            if len(parents) == 1:  # most ops have one or two operands: unrolled
                 a = parents[0]
-                grads[a] += g * node.op.partials((a.data,), node.data)[0]
-                continue
-            a, b = parents
-            da, db = node.op.partials((a.data, b.data), node.data)
-            if da is not None:
-                grads[a] += g * da
-            if db is not None:
-                grads[b] += g * db
+                da = node.op.partials((a.data,), node.data)[0]
+                if da is not None:
+                    grads[a] += g * da
+            elif len(parents) == 2:
+                a, b = parents
+                da, db = node.op.partials((a.data, b.data), node.data)
+                if da is not None:
+                    grads[a] += g * da
+                if db is not None:
+                    grads[b] += g * db
+            else:
+                ds = node.op.partials(tuple([p.data for p in parents]), node.data)
+                for p, d in zip(parents, ds, strict=True):
+                    if d is not None:
+                        grads[p] += g * d
     else:
         if not RECORDING.get():
             raise RuntimeError("backward(create_graph=True) inside no_grad() cannot record "
