@@ -104,6 +104,11 @@ class Tape:
         columns = {place[id(leaf)]: k for k, leaf in enumerate(input_leaves) if id(leaf) in place}
         where = [place.get(id(p)) for p in self.params]
         self._plain = Program(self.nodes, columns, where, fuse=False)
+        for i in self._plain.steps:
+            op = self.nodes[i].op  # type: ignore[index]
+            if op is not None and op.array_forward is None:
+                raise TraceError(f"trace: the op {op.name!r} has no array_forward, so a tape "
+                                 "cannot replay it on a batch (declare it with one)")
         self._program = Program(self.nodes, columns, where, fuse=True) if fuse else self._plain
 
     def __repr__(self) -> str:
