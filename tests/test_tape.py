@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, TraceError, Value, topological_order, trace
+from autograd import OPS, TraceError, Value, no_grad, op, topological_order, trace
 from nn import backprop
+from nn.module import Module, Parameter
 
 Fn = Callable[..., Value]
 
@@ -301,3 +302,86 @@ def test_tracing_in_one_thread_leaves_comparisons_in_another_alone() -> None:
     finally:
         release.set()
         worker.join(10)
+
+
+# ---------------------------------------------------------------- the scalar road's promises
+def test_trace_ignores_an_enclosing_no_grad() -> None:
+    w = Value(0.5)
+    outside = trace(lambda x, y: (y - w * x) ** 2, inputs=[1.0, 2.0], params=[w])
+    with no_grad():
+        tape = trace(lambda x, y: (y - w * x) ** 2, inputs=[1.0, 2.0], params=[w])
+        out, grads = tape.gradient([[1.0, 2.0], [2.0, 0.0]])
+    assert len(tape.nodes) == len(outside.nodes) == 7  # x, y, w, the exponent 2 and 3 ops
+    assert out.tolist() == [2.25, 1.0] and grads.tolist() == [1.0]
+
+
+def test_threads_add_up_exactly() -> None:
+    """4 threads × 10,000 backward passes into one parameter give exactly 40,000."""
+    w = Value(1.0)
+    tape = trace(lambda x: w * x, inputs=[1.0], params=[w])
+
+    def work() -> None:
+        for _ in range(10_000):
+            tape.backward([[1.0]])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert w.grad == 40_000.0
+
+
+def test_a_backward_that_would_overflow_a_grad_changes_nothing() -> None:
+    w, v = Value(1.0), Value(1.0)
+    w.grad, v.grad = 1.7e308, 3.0
+    tape = trace(lambda x: w * x + v, [1.0], [v, w])
+    with pytest.raises(OverflowError, match="would overflow"):
+        tape.backward([[1e308]])
+    assert (w.grad, v.grad) == (1.7e308, 3.0)
+    with pytest.raises(OverflowError, match="would overflow"):
+        trace(lambda x: w * x, [1.0], [w]).backward([[1e308]])
+    assert w.grad == 1.7e308
+
+
+class Scaled(Module):
+    """``w * x[0].detach()``: a stop-gradient on the input, replayed per example."""
+
+    def __init__(self) -> None:
+        self.w = Parameter(2.0)
+
+    def forward(self, x: list[Value]) -> Value:
+        return self.w * x[0].detach()
+
+
+def test_detach_replays_each_examples_value_and_stops_the_gradient() -> None:
+    m = Scaled()
+    x = [[1.0], [2.0], [3.0]]
+    assert trace(lambda x: m([x]), [1.0], [m.w]).forward(x).tolist() == [2.0, 4.0, 6.0]
+    u = Value(1.5)
+    tape = trace(lambda x: (m.w * (u * x).detach()), inputs=[1.0], params=[m.w, u])
+    out, grads = tape.gradient(x)
+    assert out.tolist() == [3.0, 6.0, 9.0]
+    assert grads.tolist() == [1.5 * 6.0, 0.0]  # through w only: Σ u x_i; none reaches u
+
+
+def test_reading_a_value_while_tracing_is_refused() -> None:
+    with pytest.raises(TraceError, match="item"):
+        trace(lambda x: x * 2.0 if x.item() > 0 else -x, inputs=[1.0], params=[])
+
+
+def test_an_op_without_array_forward_is_refused_when_traced() -> None:
+    cube = op(lambda x: x**3, partials=lambda xs, out: (3.0 * xs[0] ** 2,), name="cube")
+    w = Value(2.0)
+    with pytest.raises(TraceError, match="'cube' has no array_forward"):
+        trace(lambda x: cube(w * x), inputs=[1.0], params=[w])
+    assert trace(lambda x: w * cube(w), inputs=[1.0], params=[w]).gradient([[1.0]])[1][0] == 32.0
+
+
+def test_a_declared_op_with_three_operands_and_a_none_partial_replays() -> None:
+    fma = op(lambda a, b, c: a * b + c, partials=lambda xs, out: (xs[1], xs[0], None),
+             array_forward=lambda a, b, c: a * b + c, name="fma")
+    w, c = Value(2.0), Value(1.0)
+    tape = trace(lambda x: fma(w, x, c), inputs=[1.0], params=[w, c])
+    out, grads = tape.gradient([[1.0], [3.0]])
+    assert out.tolist() == [3.0, 7.0] and grads.tolist() == [4.0, 0.0]
