@@ -12,8 +12,8 @@ two array operations per term. This module finds such sums in a tape and gathers
 
 Only the replay changes: the scalar graph, its drawings and the step page stay as recorded.
 A sum is fused when its intermediate ``add`` and ``mul`` nodes are used by nothing else, its
-weights and intercept do not depend on the example (parameters, constants), and it has at
-least two per-example terms, each a different node. Anything else replays node by node.
+weights and intercept do not depend on the example (parameters, constants), it has at least
+two weighted terms ``w_j u_j``, and no column ``u_j`` twice. Anything else replays node by node.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def _weighted_sum(g: Graph, consumers: list[list[int]], top: int) -> _Sum | None
         weights[u] = w
         if w != g.one:
             absorbed.append(t)
-    if len(weights) < 2 or len(intercepts) > 1:
+    if sum(w != g.one for w in weights.values()) < 2 or len(intercepts) > 1:
         return None
     return _Sum(top, weights, intercepts[0] if intercepts else g.zero, absorbed)
 

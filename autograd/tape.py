@@ -59,7 +59,7 @@ from autograd.errors import FloatOverflowError
 from autograd.graph import accumulate, topological_order
 from autograd.mode import TraceError, enable_grad, tracing
 from autograd.replay import Program, Run
-from autograd.value import Constant, Value
+from autograd.value import Constant, Value, apply
 
 __all__ = ["Tape", "TraceError", "trace"]
 
@@ -231,8 +231,7 @@ def _first_bad(run: Run, found: list[tuple[int, Any]], partial: bool) -> None:
         if partial:
             op.partials(xs, _at(run.vals[i], k))
             raise FloatOverflowError(f"{op.name}: a local derivative overflows a float")
-        if op.check is not None:
-            op.check(*xs)
+        apply(op, *xs)  # the scalar engine's own error for this example
         raise FloatOverflowError(f"{op.name}: the result overflows a float")
     except (ArithmeticError, ValueError) as err:
         raise type(err)(f"{err} (example {k} of the batch)") from None

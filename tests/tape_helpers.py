@@ -1,0 +1,37 @@
+"""What the tape tests share: the scalar engine's answer for a batch, and the tolerance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from autograd import Value
+
+Fn = Callable[..., Value]
+
+
+def scalar_batch(fn: Fn, batch: np.ndarray, params: Sequence[Value]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """By one scalar graph per example: the outputs R_i, Σ_i ∂R_i/∂θ and Σ_i |∂R_i/∂θ|."""
+    outs, grads = [], []
+    for row in batch.tolist():
+        for p in params:
+            p.grad = 0.0
+        root = fn(*(Value(v) for v in row))
+        root.backward()
+        outs.append(root.data)
+        grads.append([p.grad for p in params])
+    for p in params:
+        p.grad = 0.0
+    per_example = np.array(grads).reshape(len(outs), len(params))
+    return np.array(outs), per_example.sum(axis=0), np.abs(per_example).sum(axis=0)
+
+
+def assert_same(got: np.ndarray, want: np.ndarray, scale: np.ndarray | None = None) -> None:
+    """Equal within 1e-12 × ``scale``: Σ_i |∂R_i/∂θ| for gradients, 1 + |want| by default."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    size = 1.0 + np.abs(want) if scale is None else np.asarray(scale)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    bad = np.abs(got - want) > 1e-12 * size
+    assert not bad.any(), f"differ at {np.flatnonzero(bad)}: {got[bad]} vs {want[bad]}"
