@@ -81,7 +81,8 @@ class Program:
         that something else uses, then a zero; each parameter's gradient is the sum of its
         entries (several for a shared weight), gathered with ``take``.
         """
-        g, where = self.graph, {p: [] for p in self.used}
+        g = self.graph
+        where: dict[int, list[int]] = {p: [] for p in self.used}
         self.blocks: list[tuple[int, bool]] = []  # (group, weights?) in vector order
         self.passed: set[tuple[int, bool]] = set()  # blocks with a computed weight in them
         size = 0
@@ -106,8 +107,8 @@ class Program:
         size += len(self.scalar_params)
         rounds = max((len(v) for v in where.values()), default=0)
         self.gather = np.full((rounds, len(self.params)), size, dtype=np.int64)
-        for k, p in enumerate(self.params):
-            for r, pos in enumerate(where.get(p, []) if p is not None else []):
+        for k, node in enumerate(self.params):
+            for r, pos in enumerate(where.get(node, []) if node is not None else []):
                 self.gather[r, k] = pos
 
 
@@ -153,7 +154,8 @@ class Run:
         graph = self.program.graph
         for step in self.program.steps:
             if isinstance(step, int):
-                out = self.vals[step] = graph.ops[step].array_forward(  # type: ignore[union-attr]
+                forward = graph.ops[step].array_forward  # type: ignore[union-attr]
+                out = self.vals[step] = forward(  # type: ignore[misc]  # Tape checked it
                     *(self.value(j) for j in graph.parents[step]))
                 self.total = self.total + self.xp.sum(out)
                 continue
@@ -163,7 +165,7 @@ class Run:
                 if any(c != graph.zero for c in grp.intercepts):
                     out = out + self._table((grp.intercepts,))
             else:
-                out = grp.op.array_forward(self.mats[grp.source])
+                out = grp.op.array_forward(self.mats[grp.source])  # type: ignore[misc]
             self.mats[h] = out
             self.total = self.total + self.xp.sum(out)
         return self.output()

@@ -201,7 +201,8 @@ def _diagnose(program: Program, batch: Any, grads: bool) -> tuple[Any, Any]:
     with np.errstate(all="ignore"):
         run = Run(program, batch)
         out = run.forward()
-        _first_bad(run, [(i, run.vals[i]) for i in program.steps], partial=False)  # type: ignore[index]
+        _first_bad(run, [(i, run.vals[i]) for i in program.steps if isinstance(i, int)],
+                   partial=False)
         if not grads:
             return out, None
         partials: list[tuple[int, Any]] = []

@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tape_helpers import assert_same, scalar_batch
 
 from autograd import OPS, TraceError, Value, no_grad, op, topological_order, trace
 from nn import backprop
-from tape_helpers import assert_same, scalar_batch
 from nn.module import Module, Parameter
-
 
 # Each builder keeps its op inside the op's domain for any finite inputs of moderate size.
 UNARY: dict[str, Callable[[Value], Value]] = {
