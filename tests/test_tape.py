@@ -10,37 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tape_helpers import assert_same, scalar_batch
+from tape_helpers import BINARY, UNARY, assert_same, every_op, scalar_batch
 
 from autograd import OPS, TraceError, Value, no_grad, op, topological_order, trace
 from nn import backprop
 from nn.module import Module, Parameter
-
-# Each builder keeps its op inside the op's domain for any finite inputs of moderate size.
-UNARY: dict[str, Callable[[Value], Value]] = {
-    "exp": lambda v: v.tanh().exp(),
-    "log": lambda v: (v * v + 1.0).log(),
-    "tanh": lambda v: v.tanh(),
-    "sigmoid": lambda v: v.sigmoid(),
-    "relu": lambda v: v.relu(),
-    "softplus": lambda v: v.softplus(),
-    "abs": lambda v: abs(v),
-    "neg": lambda v: -v,
-    "powc": lambda v: (v * v + 0.5) ** 1.5,
-    "powc_int": lambda v: v.tanh() ** 3,
-    "sqrt": lambda v: (v * v + 0.5).sqrt(),
-    "sin": lambda v: v.sin(),
-    "cos": lambda v: v.cos(),
-    "rpow": lambda v: 2.0 ** v.tanh(),
-}
-BINARY: dict[str, Callable[[Value, Value], Value]] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "truediv": lambda a, b: a / (b * b + 1.0),
-    "pow": lambda a, b: (a * a + 0.5) ** b.tanh(),
-    "rsub_const": lambda a, b: 0.5 - a * b.sigmoid(),
-}
 
 
 def random_program(seed: int, n_ops: int) -> Callable[..., Value]:
@@ -91,16 +65,6 @@ def test_random_graphs_match_the_scalar_engine(seed: int, n_ops: int, n: int) ->
     assert_same(out, want_out)
     assert_same(grads, want_grads, scale)
     assert_same(tape.forward(batch), want_out)
-
-
-def every_op(x: Value, y: Value, w: Value) -> Value:
-    """One graph using every op of the table."""
-    terms = [UNARY[name](x * w + y) for name in sorted(UNARY)]
-    terms += [BINARY[name](x + w, y - w) for name in sorted(BINARY)]
-    root = terms[0]
-    for t in terms[1:]:
-        root = root + t
-    return root
 
 
 def test_one_graph_with_every_op_matches_and_covers_the_table() -> None:
