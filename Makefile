@@ -24,11 +24,13 @@ demo: $(STAMP)
 	$(PY) demos/lecture.py
 
 $(VENV)/.bench: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install --quiet -e '.[bench,torch,dask]'
 	touch $(VENV)/.bench
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/tape.py
+	$(PY) benchmarks/tape_gpu.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache
