@@ -150,7 +150,7 @@ def main() -> None:
     sizes = [1_000, 10_000] if args.quick else [10_000, 1_000_000]
     repeats = {s: (3 if args.quick else 20 if s <= 10_000 else 5) for s in sizes}
     fusion = [bench_fusion(s, repeats[s], unfused=s <= 10_000) for s in sizes]
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         libraries = [bench_libraries(s, repeats[s], client) for s in sizes]
     print("The lecture's net (p = 10, M = 10, K = 1): full-batch gradient, numpy\n")
