@@ -216,14 +216,14 @@ def _diagnose(program: Program, batch: Any, grads: bool) -> tuple[Any, Any]:
 def _first_bad(run: Run, found: list[tuple[int, Any]], partial: bool) -> None:
     """Raise the op's own error for the first node whose value (or partial) is not finite."""
     xp, graph = run.xp, run.program.graph
-    arrays = [(i, v) for i, v in found if not isinstance(v, float)]
-    flags = (to_host(xp.stack([xp.any(~xp.isfinite(v)) for _, v in arrays])).tolist()
-             if arrays else [])
-    bad = [(i, v) for (i, v), flag in zip(arrays, flags, strict=True) if flag]
-    bad += [(i, v) for i, v in found if isinstance(v, float) and not math.isfinite(v)]
+    arrays = [v for _, v in found if not isinstance(v, float)]
+    flags = iter(to_host(xp.stack([xp.any(~xp.isfinite(v)) for v in arrays])).tolist()
+                 if arrays else [])  # one computation for all of them (dask)
+    bad = [(i, v) for i, v in found
+           if (not math.isfinite(v) if isinstance(v, float) else next(flags))]
     if not bad:
         return
-    i, v = min(bad, key=lambda b: found.index(b))
+    i, v = bad[0]
     k = int(np.argmax(~np.isfinite(np.broadcast_to(to_host(v), (run.n,)))))
     xs = [_at(run.value(j), k) for j in graph.parents[i]]
     op = graph.ops[i]
