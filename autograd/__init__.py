@@ -7,9 +7,9 @@
 >>> x.grad
 7.0
 
-The engine itself needs only the standard library. ``trace`` (replay on numpy, torch, dask... arrays) and
-the drawing functions (``to_dot``, ``render``, ...) are imported on first use, so that
-``from autograd import Value`` loads neither numpy, array-api-compat nor graphviz.
+The engine itself needs only the standard library. ``trace`` (replay on arrays of numpy,
+torch, dask...) and the drawing functions (``to_dot``, ``render``, ...) are imported on first
+use, so that ``from autograd import Value`` loads neither numpy, array-api-compat nor graphviz.
 """
 
 from importlib import import_module
