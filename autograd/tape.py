@@ -171,12 +171,38 @@ class Tape:
         Raises:
             As :meth:`gradient`; and OverflowError if a ``.grad`` would stop being finite.
         """
-        batch, out, grads, ok = self._replay(inputs, grads=True)
-        out, grads, ok = realize(out, grads, ok)
-        if not bool(to_host(ok)):
-            out, grads = _diagnose(self._plain, batch, grads=True)
-        accumulate(self.params, to_host(grads).tolist())
+        out, grads = self._computed(inputs, grads=True)
+        accumulate(self.params, grads.tolist())
         return out
+
+    def sums(self, inputs: Any, grads: bool = True) -> tuple[float, Any]:
+        """Σ_i R_i and Σ_i ∂R_i/∂θ, computed and checked, as numbers on the host.
+
+        What :func:`nn.fit` needs from a batch in any library: the replay runs there (on the
+        GPU, on the cluster) and only P + 1 numbers come back, checked as :meth:`backward`
+        checks them, without touching any ``.grad``.
+
+        Args:
+            inputs: N × n_inputs, one row per example, as in :meth:`forward`.
+            grads: Also compute the gradient (else it is None).
+
+        Returns:
+            ``(total, grads)``: Σ_i R_i as a float and the summed gradients as a numpy array.
+
+        Raises:
+            As :meth:`gradient`, for lazy arrays too.
+        """
+        out, summed = self._computed(inputs, grads)
+        return float(to_host(namespace(out).sum(out))), summed
+
+    def _computed(self, inputs: Any, grads: bool) -> tuple[Any, Any]:
+        """The outputs (computed, in their library) and the summed gradients (numpy, or None),
+        every value checked."""
+        batch, out, summed, ok = self._replay(inputs, grads)
+        out, summed, ok = realize(out, summed, ok)
+        if not bool(to_host(ok)):
+            out, summed = _diagnose(self._plain, batch, grads)
+        return out, None if summed is None else to_host(summed)
 
     def _replay(self, inputs: Any, grads: bool) -> tuple[Any, Any, Any, Any]:
         """The batch, the outputs, the summed gradients (if asked) and whether all is finite."""

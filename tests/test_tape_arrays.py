@@ -56,6 +56,10 @@ def test_every_library_gives_numpys_numbers_in_its_own_arrays(library: str, fuse
     assert_same(to_host(tape.forward(make(batch))), want_out)
     assert isinstance(tape.backward(make(batch)), kind)
     assert_same(np.array([p.grad for p in params]), want_grads, scale)
+    total, summed = tape.sums(make(batch))  # computed and checked: host numbers
+    assert isinstance(total, float) and isinstance(summed, np.ndarray)
+    assert_same(np.array([total]), np.array([want_out.sum()]), np.abs(want_out).sum())
+    assert_same(summed, want_grads, scale)
 
 
 @pytest.mark.parametrize("library", sorted(LIBRARIES))
@@ -93,6 +97,9 @@ def test_a_domain_error_names_the_example_and_changes_nothing(library: str) -> N
     with pytest.raises(ValueError, match=r"log: log\(-2\) is undefined .*example 4"):
         tape.backward(bad)
     assert w.grad == 5.0
+    for grads in (True, False):
+        with pytest.raises(ValueError, match="example 4"):
+            tape.sums(bad, grads)
     if library != "dask":  # dask computes nothing here (lazy): backward checked above
         with pytest.raises(ValueError, match="example 4"):
             tape.gradient(bad)
