@@ -131,10 +131,12 @@ def bench_libraries(n: int, repeats: int, client: Any) -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]], ratio: str) -> str:
     """A Markdown table of medians (and ranges) with their ratios."""
-    names = list(rows[0]["seconds"])
+    names = list(dict.fromkeys(name for row in rows for name in row["seconds"]))
     lines = ["| N | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for row in rows:
-        cells = [f"{t['median'] * 1e3:.2f} ms ({t[ratio]:.2f}×)" for t in row["seconds"].values()]
+        times = [row["seconds"].get(name) for name in names]
+        cells = ["—" if t is None else f"{t['median'] * 1e3:.2f} ms ({t[ratio]:.2f}×)"
+                 for t in times]
         lines.append(f"| {row['N']:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
