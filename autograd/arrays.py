@@ -8,16 +8,22 @@ that asks which library an array belongs to and moves results between it and the
 * :func:`namespace`: the array-API namespace of some arrays (Python numbers are ignored);
 * :func:`as_batch`: a batch of examples as a 2-D floating array of its own library;
 * :func:`realize`: start the computation of lazy arrays (dask) and keep the results there;
-* :func:`to_host`: an array's values as a numpy array (computed, on the CPU).
+* :func:`to_host`: an array's values as a numpy array (computed, on the CPU);
+* the array side of the built-in ops (:mod:`autograd.ops`): :func:`unary`, :func:`sigmoid`,
+  :func:`softplus`, :func:`relu`, :func:`power`, and the partials' :func:`step`,
+  :func:`sign`, :func:`log_or_zero`, each written against the namespace of its operands
+  (never mixing Python bools with float arrays, which the standard does not allow).
 
 array-api-compat and numpy are imported on first use: ``import autograd`` loads neither.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["as_batch", "device", "is_lazy", "namespace", "realize", "to_host"]
+__all__ = ["as_batch", "device", "is_array", "is_lazy", "log_or_zero", "namespace", "power",
+           "realize", "relu", "sigmoid", "sign", "softplus", "step", "to_host", "unary"]
 
 
 def namespace(*xs: Any) -> Any:
@@ -102,3 +108,60 @@ def to_host(x: Any) -> Any:
     if array_api_compat.is_cupy_array(x):
         return x.get()
     return numpy.from_dlpack(x)  # array_api_strict, JAX and the other DLPack libraries
+
+
+def is_array(x: Any) -> bool:
+    """Whether x is an array (the tape's), not a float or a Value."""
+    return hasattr(x, "shape") and hasattr(x, "dtype")
+
+
+def unary(name: str) -> Callable[[Any], Any]:
+    """The array forward of the array-API function ``name`` (``exp``, ``log``, ``tanh``...)."""
+    return lambda x: getattr(namespace(x), name)(x)
+
+
+def sigmoid(x: Any) -> Any:
+    """σ(x) = e^min(x, 0) / (1 + e^-|x|): the float version's two branches in one formula
+    (no overflow, the same numbers, no masks)."""
+    xp = namespace(x)
+    return xp.exp(xp.clip(x, max=0.0)) / (1.0 + xp.exp(-xp.abs(x)))
+
+
+def softplus(x: Any) -> Any:
+    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|), without overflow."""
+    xp = namespace(x)
+    return xp.clip(x, min=0.0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def relu(x: Any) -> Any:
+    """max(x, 0)."""
+    return namespace(x).clip(x, min=0.0)
+
+
+def power(a: Any, b: Any) -> Any:
+    """a ** b, nan where the base is outside the domain (a < 0, or a = 0 with b <= 0).
+
+    Unlike the other ops, a power can be finite outside its domain ((-2) ** 2.0); the nan lets
+    the tape find the example and raise the float check's error. One of a, b may be a float
+    (a constant base or exponent).
+    """
+    xp = namespace(a, b)
+    out = a**b
+    inside = (a > 0.0) | ((a == 0.0) & (b > 0.0))
+    return xp.where(inside, out, xp.full_like(out, xp.nan))
+
+
+def step(x: Any) -> Any:
+    """1.0 where x > 0, else 0.0, in x's dtype."""
+    return namespace(x).astype(x > 0.0, x.dtype)
+
+
+def sign(x: Any) -> Any:
+    """sign(x), with sign(0) = 0."""
+    return namespace(x).sign(x)
+
+
+def log_or_zero(a: Any) -> Any:
+    """ln a where a > 0, else 0 (where a = 0, a^b ln a → 0)."""
+    xp = namespace(a)
+    return xp.log(xp.where(a > 0.0, a, xp.ones_like(a)))

@@ -4,7 +4,7 @@ An :class:`Op` row holds what every part of the project needs to know about one 
 
 * ``forward``: the float function, ``out = f(*xs)``, and ``array_forward``, the same function
   on arrays of any array-API library, numpy, PyTorch, dask... (the tape replays graphs on
-  batches with it; :func:`namespace` gives the library of its arrays);
+  batches with it; :mod:`autograd.arrays` holds the array side of the built-ins);
 * ``partials``: the local derivatives ``∂out/∂x_j`` from the inputs and the output, one per
   input, with ``None`` for an input that gets no gradient (a constant exponent);
 * ``check``: a domain check that raises a clear error naming the op and the value;
@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from autograd.arrays import namespace
+from autograd import arrays
 from autograd.errors import DivisionByZeroError, DomainError, FloatOverflowError
 
 Number = Any  # a float, a Value (create_graph) or an array of any array-API library (the tape)
@@ -164,11 +164,6 @@ def op(forward: Callable[..., float] | None = None, /, *,
               None if operator else name)
 
 
-def _is_array(x: Any) -> bool:
-    """Whether x is an array (the tape's), not a float or a Value."""
-    return hasattr(x, "shape") and hasattr(x, "dtype")
-
-
 def _fmt(x: float) -> str:
     """The shortest exact text of x, without a trailing ".0" (errors read like the input)."""
     text = repr(x)
@@ -196,24 +191,6 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _array_sigmoid(x: Any) -> Any:
-    """σ on an array: e^min(x, 0) / (1 + e^-|x|), the float version's two branches in one
-    formula (no overflow, the same numbers, no temporary masks)."""
-    xp = namespace(x)
-    return xp.exp(xp.clip(x, max=0.0)) / (1.0 + xp.exp(-xp.abs(x)))
-
-
-def _array_softplus(x: Any) -> Any:
-    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|) on an array."""
-    xp = namespace(x)
-    return xp.clip(x, min=0.0) + xp.log1p(xp.exp(-xp.abs(x)))
-
-
-def _unary(name: str) -> Callable[[Any], Any]:
-    """The array forward of an array-API function with the same name (``exp``, ``log``...)."""
-    return lambda x: getattr(namespace(x), name)(x)
-
-
 def _softplus(x: float) -> float:
     """log(1 + e^x) = max(x, 0) + log1p(e^-|x|), without overflow."""
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
@@ -221,16 +198,12 @@ def _softplus(x: float) -> float:
 
 def _step(x: Number) -> Number:
     """1 for x > 0, else 0 (a constant: its own derivative is zero); elementwise on arrays."""
-    if _is_array(x):
-        return namespace(x).astype(x > 0.0, x.dtype)
-    return (x > 0) * 1.0
+    return arrays.step(x) if arrays.is_array(x) else (x > 0) * 1.0
 
 
 def _sign(x: Number) -> Number:
     """sign(x), with sign(0) = 0; elementwise on arrays."""
-    if _is_array(x):
-        return namespace(x).sign(x)
-    return (x > 0) * 1.0 - (x < 0) * 1.0
+    return arrays.sign(x) if arrays.is_array(x) else (x > 0) * 1.0 - (x < 0) * 1.0
 
 
 def _call(name: str, x: Number) -> Number:
@@ -286,22 +259,9 @@ def _check_pow(a: float, b: float) -> None:
 
 def _log_or_zero(a: Number) -> Number:
     """ln a, or 0 where a = 0 (there a ** b = 0 for b > 0, and a^b ln a → 0)."""
-    if _is_array(a):
-        xp = namespace(a)
-        return xp.log(xp.where(a > 0.0, a, xp.ones_like(a)))
+    if arrays.is_array(a):
+        return arrays.log_or_zero(a)
     return 0.0 if _number(a) == 0.0 else _call("log", a)
-
-
-def _array_pow(a: Any, b: Any) -> Any:
-    """a ** b on arrays, nan where the base is outside the domain (a < 0, or a = 0 with b <= 0).
-
-    Unlike the other ops, a power can be finite outside its domain ((-2) ** 2.0); the nan lets
-    the tape find the example and raise the float check's error.
-    """
-    xp = namespace(a, b)
-    power = a**b  # one of a, b may be a float (a constant base or exponent)
-    inside = (a > 0.0) | ((a == 0.0) & (b > 0.0))
-    return xp.where(inside, power, xp.full_like(power, xp.nan))
 
 
 def _partials_pow(xs: Any, out: Number) -> tuple[Number, Number]:
@@ -384,31 +344,31 @@ _BUILT_INS = [
     _infix("powc", "^", "f = a^c, c a constant (no gradient flows to it);  f' = c a^(c-1)",
            lambda a, c: a**c, _partials_powc, _check_powc),
     _infix("pow", "^", "f = a^b, a > 0 (or a = 0 < b);  ∂f/∂a = b a^(b-1), ∂f/∂b = a^b ln a "
-           "(0 at a = 0)", lambda a, b: a**b, _partials_pow, _check_pow, _array_pow),
+           "(0 at a = 0)", lambda a, b: a**b, _partials_pow, _check_pow, arrays.power),
     _infix("rpow", "^", "f = c^b, c ≥ 0 a constant (no gradient flows to it);  f' = c^b ln c "
            "(0 at c = 0)", lambda c, b: c**b,
-           lambda xs, out: (None, out * _log_or_zero(_number(xs[0]))), _check_pow, _array_pow),
-    _function(math.exp, _unary("exp"), "f = e^x;  f' = e^x = f",
+           lambda xs, out: (None, out * _log_or_zero(_number(xs[0]))), _check_pow, arrays.power),
+    _function(math.exp, arrays.unary("exp"), "f = e^x;  f' = e^x = f",
               lambda xs, out: (out,), _check_exp),
-    _function(math.log, _unary("log"), "f = ln x, x > 0;  f' = 1/x",
+    _function(math.log, arrays.unary("log"), "f = ln x, x > 0;  f' = 1/x",
               lambda xs, out: (1.0 / xs[0],), _check_log),
-    _function(math.sqrt, _unary("sqrt"),
+    _function(math.sqrt, arrays.unary("sqrt"),
               "f = √x, x ≥ 0;  f' = 1/(2√x) = 1/(2f) (infinite at x = 0)",
               _partials_sqrt, _check_sqrt, symbol="√"),
-    _function(math.sin, _unary("sin"), "f = sin x;  f' = cos x",
+    _function(math.sin, arrays.unary("sin"), "f = sin x;  f' = cos x",
               lambda xs, out: (_call("cos", xs[0]),)),
-    _function(math.cos, _unary("cos"), "f = cos x;  f' = -sin x",
+    _function(math.cos, arrays.unary("cos"), "f = cos x;  f' = -sin x",
               lambda xs, out: (-_call("sin", xs[0]),)),
-    _function(math.tanh, _unary("tanh"),
+    _function(math.tanh, arrays.unary("tanh"),
               "f = tanh x;  f' = 1 - tanh² x = 4u²/(1 + u²)², u = e^-|x|", _partials_tanh),
     # f (1 - f) would cancel to 0 for x > 37; σ(-x) = 1 - σ(x) keeps full precision
-    _function(_sigmoid, _array_sigmoid, "f = σ(x) = 1/(1 + e^-x);  f' = σ(x)(1 - σ(x)) = f σ(-x)",
+    _function(_sigmoid, arrays.sigmoid, "f = σ(x) = 1/(1 + e^-x);  f' = σ(x)(1 - σ(x)) = f σ(-x)",
               lambda xs, out: (out * _call("sigmoid", -xs[0]),), name="sigmoid", symbol="σ"),
-    _function(lambda x: max(x, 0.0), lambda x: namespace(x).clip(x, min=0.0),
+    _function(lambda x: max(x, 0.0), arrays.relu,
               "f = max(x, 0);  f' = 1 for x > 0, else 0 (0 at the kink x = 0)",
               lambda xs, out: (_step(xs[0]),), name="relu"),
     _function(_softplus,
-              _array_softplus,
+              arrays.softplus,
               "f = log(1 + e^x);  f' = σ(x)", lambda xs, out: (_call("sigmoid", xs[0]),),
               name="softplus"),
     _function(abs, abs, "f = |x|;  f' = sign(x), with 0 at x = 0 (a subgradient)",
