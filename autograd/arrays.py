@@ -8,6 +8,7 @@ that asks which library an array belongs to and moves results between it and the
 * :func:`namespace`: the array-API namespace of some arrays (Python numbers are ignored);
 * :func:`as_batch`: a batch of examples as a 2-D floating array of its own library;
 * :func:`realize`: start the computation of lazy arrays (dask) and keep the results there;
+* :func:`guarded`: a lazy array whose computation raises unless a lazy check passed;
 * :func:`to_host`: an array's values as a numpy array (computed, on the CPU);
 * the array side of the built-in ops (:mod:`autograd.ops`): :func:`unary`, :func:`sigmoid`,
   :func:`softplus`, :func:`relu`, :func:`power`, and the partials' :func:`step`,
@@ -22,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["as_batch", "device", "is_array", "is_lazy", "log_or_zero", "namespace", "power",
+from autograd.errors import DomainError
+
+__all__ = ["as_batch", "device", "guarded", "is_array", "is_lazy", "log_or_zero", "namespace", "power",
            "realize", "relu", "sigmoid", "sign", "softplus", "step", "to_host", "unary"]
 
 
@@ -92,6 +95,24 @@ def realize(*arrays: Any) -> tuple[Any, ...]:
 
         return tuple(dask.persist(*arrays))
     return arrays
+
+
+def guarded(x: Any, ok: Any) -> Any:
+    """``x``; if it is lazy, computing it raises :class:`~autograd.errors.DomainError` unless
+    the lazy flag ``ok`` is true: a lazy result is checked when it is computed."""
+    if not is_lazy(x):
+        return x
+    import dask.array
+
+    return dask.array.map_blocks(_unless_bad, x, ok, dtype=x.dtype)
+
+
+def _unless_bad(block: Any, ok: Any) -> Any:
+    if not bool(ok):
+        raise DomainError("the tape's replay made a value that is not finite (an op left its "
+                          "domain, or a number overflowed); Tape.sums or Tape.backward on the "
+                          "same batch name the op and the example")
+    return block
 
 
 def to_host(x: Any) -> Any:

@@ -38,8 +38,9 @@ What a tape can and cannot replay:
 * Parameters are read from ``.data`` at every replay, so a tape survives training steps.
 * Domain errors are raised as in the scalar engine, by the op's own check, naming the
   first offending example (errors, not NaN). On a lazy library (dask) :meth:`Tape.forward`
-  and :meth:`Tape.gradient` compute nothing, so they check nothing: :meth:`Tape.backward`
-  computes and checks before it commits.
+  and :meth:`Tape.gradient` compute nothing: their results raise ``DomainError`` when
+  computed if a value is not finite, and :meth:`Tape.sums` and :meth:`Tape.backward`
+  compute and name the op and the example.
 * :meth:`Tape.backward` keeps the promises of ``Value.backward``: it computes and checks
   first and then commits all of its sums at once, under the engine's commit lock, so a
   failure (or an interrupt) changes no ``.grad`` and threads add up exactly.
@@ -54,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.arrays import as_batch, is_lazy, namespace, realize, to_host
+from autograd.arrays import as_batch, guarded, is_lazy, namespace, realize, to_host
 from autograd.errors import FloatOverflowError
 from autograd.graph import accumulate, topological_order
 from autograd.mode import TraceError, enable_grad, tracing
@@ -130,7 +131,9 @@ class Tape:
             ZeroDivisionError, OverflowError: An op's domain error, naming the example.
         """
         batch, out, _, ok = self._replay(inputs, grads=False)
-        if not is_lazy(out) and not bool(ok):
+        if is_lazy(out):
+            return guarded(out, ok)
+        if not bool(ok):
             out, _ = _diagnose(self._plain, batch, grads=False)
         return out
 
@@ -143,15 +146,18 @@ class Tape:
         Returns:
             ``(outputs, grads)``: the N outputs and one summed gradient per parameter
             (zero for a parameter the graph does not use), arrays of the inputs' library.
-            For dask arrays both are lazy: the sums are dask reductions, computed (and
-            checked) when you compute them.
+            For dask arrays both are lazy: the sums are dask reductions, computed when you
+            compute them, and checked then (a non-finite value raises ``DomainError``; call
+            :meth:`sums` on the batch to learn which op and example).
 
         Raises:
             ValueError, ZeroDivisionError, OverflowError: As :meth:`forward`; also a
                 partial's own error (e.g. the infinite slope of √x at 0), naming the example.
         """
         batch, out, grads, ok = self._replay(inputs, grads=True)
-        if not is_lazy(out) and not bool(ok):
+        if is_lazy(out):
+            return guarded(out, ok), guarded(grads, ok)
+        if not bool(ok):
             return _diagnose(self._plain, batch, grads=True)
         return out, grads
 
