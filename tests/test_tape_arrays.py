@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tape_helpers import assert_same, every_op, scalar_batch
 
 from autograd import DomainError, Value, trace
 from autograd.arrays import to_host
 from nn import MLP
-from tape_helpers import assert_same, every_op, scalar_batch
 
 torch = pytest.importorskip("torch", reason="the torch path needs: pip install 'deltagrad[torch]'")
 da = pytest.importorskip("dask.array", reason="the dask path needs: pip install 'deltagrad[dask]'")
