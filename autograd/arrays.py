@@ -25,8 +25,8 @@ from typing import Any
 
 from autograd.errors import DomainError
 
-__all__ = ["as_batch", "device", "guarded", "is_array", "is_lazy", "log_or_zero", "namespace", "power",
-           "realize", "relu", "sigmoid", "sign", "softplus", "step", "to_host", "unary"]
+__all__ = ["as_batch", "device", "guarded", "is_array", "is_lazy", "log_or_zero", "namespace",
+           "power", "realize", "relu", "sigmoid", "sign", "softplus", "step", "to_host", "unary"]
 
 
 def namespace(*xs: Any) -> Any:
