@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
 
 import numpy as np
 import pytest
@@ -12,9 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tape_helpers import BINARY, UNARY, assert_same, every_op, scalar_batch
 
+import autograd.graph
 from autograd import OPS, TraceError, Value, no_grad, op, topological_order, trace
 from nn import backprop
 from nn.module import Module, Parameter
+
+GRAPH_FILE = str(Path(autograd.graph.__file__))
 
 
 def random_program(seed: int, n_ops: int) -> Callable[..., Value]:
@@ -331,3 +337,59 @@ def test_a_declared_op_with_three_operands_and_a_none_partial_replays() -> None:
     tape = trace(lambda x: fma(w, x, c), inputs=[1.0], params=[w, c])
     out, grads = tape.gradient([[1.0], [3.0]])
     assert out.tolist() == [3.0, 7.0] and grads.tolist() == [4.0, 0.0]
+
+
+def test_an_interrupt_anywhere_in_backward_changes_all_grads_or_none() -> None:
+    """A KeyboardInterrupt raised at many points of ``tape.backward`` (through a trace
+    function): every parameter's ``.grad`` is then as before, or every one is updated.
+
+    The points are the lines run outside ``autograd/graph.py``, whose commit is tested with
+    the engine's own backward pass: here, the tape's compute, check and call to commit."""
+    w, b = Value(0.5), Value(-1.0)
+    tape = trace(lambda x: (w * x + b).tanh(), [1.0], [w, b])
+    batch = [[0.5], [1.5], [-2.0]]
+    start = (1.0, 2.0)
+    w.grad, b.grad = start
+    tape.backward(batch)
+    done = (w.grad, b.grad)
+    events = 0
+
+    def count(frame: FrameType, event: str, arg: object) -> object:
+        nonlocal events
+        if frame.f_code.co_filename.endswith(GRAPH_FILE):
+            return None
+        events += 1
+        return count
+
+    sys.settrace(count)
+    try:
+        tape.backward(batch)
+    finally:
+        sys.settrace(None)
+    outcomes = set()
+    for k in range(0, events, max(1, events // 300)):
+        w.grad, b.grad = start
+        seen = 0
+
+        def interrupt(frame: FrameType, event: str, arg: object, k: int = k) -> object:
+            nonlocal seen
+            if frame.f_code.co_filename.endswith(GRAPH_FILE):
+                return None
+            seen += 1
+            if seen == k:
+                raise KeyboardInterrupt
+            return interrupt
+
+        sys.settrace(interrupt)
+        try:
+            tape.backward(batch)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sys.settrace(None)
+        assert (w.grad, b.grad) in (start, done), k
+        outcomes.add((w.grad, b.grad))
+    assert outcomes == {start, done}
+    w.grad, b.grad = start
+    tape.backward(batch)  # and the tape still works
+    assert (w.grad, b.grad) == done
