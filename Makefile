@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test demo docs bench lint clean
 
-# The test extra holds what the suite needs (the plot and notebook extras among it).
+# The test extra holds what the suite, `make lint` and `make docs` need.
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -25,11 +25,7 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(PY) demos/lecture.py
 
-$(VENV)/.docs: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[docs]'
-	touch $(VENV)/.docs
-
-docs: $(VENV)/.docs
+docs: $(STAMP)
 	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 	@echo "docs: docs/_build/html/index.html"
 

@@ -30,6 +30,13 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 from benchmarks.results import Table, cells, format_value, load
 
 
+def _read(path: str) -> dict[str, Any]:
+    """A results file's content; a missing file is an error here (not an empty file)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no results file {path}")
+    return load(Path(path))
+
+
 def _run_text(run: dict[str, Any]) -> str:
     parts = [run.get("machine"), run.get("cpus") and f"{run['cpus']} CPUs",
              run.get("python") and f"Python {run['python']}",
@@ -51,7 +58,7 @@ class ResultsTable(SphinxDirective):
         self.env.note_dependency(rel)
         name = self.options["table"]
         try:
-            table = Table.from_json(load(Path(path))["tables"][name])
+            table = Table.from_json(_read(path)["tables"][name])
             where = dict(item.split("=", 1) for item in self.options.get("where", "").split())
             header, rows = cells(table, self.options.get("fields", "").split() or None, where)
         except (KeyError, ValueError, OSError) as err:
@@ -82,7 +89,7 @@ class Result(SphinxRole):
         rel, path = self.env.relfn2path(target, self.env.docname)
         self.env.note_dependency(rel)
         try:
-            entry = load(Path(path))["values"][name]
+            entry = _read(path)["values"][name]
             text = format_value(entry["value"], entry.get("format"))
         except (KeyError, ValueError, OSError) as err:
             msg = self.inliner.reporter.error(f"result {self.text}: {err!r}", line=self.lineno)
