@@ -33,8 +33,6 @@ _LAZY = {"Tape": "autograd.tape", "trace": "autograd.tape",
          "backward_frames": "autograd.viz", "backward_page": "autograd.viz",
          "render": "autograd.viz",
          "to_dot": "autograd.viz", "write_backward_html": "autograd.viz"}
-
-
 _LAZY_MODULES = ("testing", "viz")
 
 
