@@ -8,7 +8,9 @@ benchmark tables are rendered from results files by ``docs/_ext/results_table.py
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -131,3 +133,54 @@ def test_the_committed_results_file_has_the_tables_the_docs_show() -> None:
     shown = re.findall(r":table: (\w+)", (ROOT / "docs" / "explanation" / "performance.md")
                        .read_text(encoding="utf-8"))
     assert shown and set(shown) <= set(data["tables"])
+
+
+PAGE = """# A page
+
+```python
+>>> 1 + 1
+{two}
+```
+
+```python
+print("hello")
+raise ValueError("bad")
+```
+% output
+```text
+{hello}
+ValueError: bad
+```
+
+```console
+$ python -m autograd graph "x*x" --at x={x}
+f = x*x = 9
+...
+```
+
+% skip: next if(lacks("no_such_module_xyz"), reason="needs no_such_module_xyz")
+
+```python
+import no_such_module_xyz
+```
+"""
+
+
+def _run_page(tmp_path: Path, ci: bool, **fill: str) -> str:
+    """Run the root conftest's Sybil on one page in a subprocess; return pytest's summary."""
+    (tmp_path / "conftest.py").write_bytes((ROOT / "conftest.py").read_bytes())
+    (tmp_path / "page.md").write_text(PAGE.format(**fill), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | ({"CI": "true"} if ci else {})
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "page.md"], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          check=False, timeout=120)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_examples_that_drift_fail_and_a_missing_extra_skips_except_on_ci(tmp_path: Path) -> None:
+    good = {"two": "2", "hello": "hello", "x": "3"}
+    assert re.match(r"5 passed, 1 skipped in", _run_page(tmp_path, ci=False, **good))
+    assert re.match(r"1 failed, 5 passed in", _run_page(tmp_path, ci=True, **good))
+    for key, wrong in (("two", "3"), ("hello", "bye"), ("x", "4")):
+        summary = _run_page(tmp_path, ci=False, **(good | {key: wrong}))
+        assert re.match(r"1 failed, 4 passed, 1 skipped in", summary), (key, summary)
