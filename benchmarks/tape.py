@@ -17,16 +17,16 @@ time includes computing both results on the cluster. Times are medians of interl
 repeats (range reported). Every library runs with one BLAS/OpenMP thread, so the 2 shared
 cores of these machines do not make matrix products spin (the closed form uses the same).
 
-The results go to ``benchmarks/results/tape.json`` (``--out``); ``--quick`` shrinks sizes
-and repeats for a smoke test. ``benchmarks/tape_gpu.py`` times the torch path on a GPU.
+The numbers go into the results file ``benchmarks/results/tape.json`` (format:
+``benchmarks/results.py``), from which the docs render their tables; ``--quick`` shrinks
+sizes and repeats for a smoke test (and writes no results file unless ``--results`` is
+given). ``benchmarks/tape_gpu.py`` times the torch path on a GPU.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -39,11 +39,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh clone
 
 from autograd import Tape, trace
+from benchmarks.results import RESULTS_DIR, Column, Table, markdown, run_info, save
 from nn import TwoLayerNet, backprop
 from nn.two_layer import observation_loss
 
 P, M = 10, 10
-RESULTS = Path(__file__).resolve().parent / "results" / "tape.json"
 ONE_THREAD = dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1")
 
 
@@ -68,8 +68,8 @@ def lecture_tape(net: TwoLayerNet, row: list[float], fuse: bool) -> Tape:
                  fuse=fuse)
 
 
-def timed(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, dict[str, float]]:
-    """Median, min and max seconds of each function, run interleaved after one warm-up."""
+def timed(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+    """Seconds of each function per repeat, run interleaved after one warm-up each."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for fn in fns.values():
         fn()
@@ -78,11 +78,23 @@ def timed(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, dict[str
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
-    return {name: {"median": statistics.median(t), "min": min(t), "max": max(t)}
-            for name, t in times.items()}
+    return times
 
 
-def bench_fusion(n: int, repeats: int, unfused: bool) -> dict[str, Any]:
+def rows(n: int, what: str, times: dict[str, list[float]], base: str) -> list[dict[str, Any]]:
+    """One row per timed function: its median, range and ratio to ``base``'s median."""
+    ref = statistics.median(times[base])
+    return [{"N": n, what: name, "median": statistics.median(t), "low": min(t), "high": max(t),
+             "ratio": statistics.median(t) / ref} for name, t in times.items()]
+
+
+def columns(what: str, ratio: str) -> list[Column]:
+    return [Column("N", "N", "{:,}"), Column(what, what), Column("median", "median", "time"),
+            Column("low", "fastest", "time"), Column("high", "slowest", "time"),
+            Column("ratio", ratio, "{:.2f}×")]
+
+
+def bench_fusion(n: int, repeats: int, unfused: bool) -> list[dict[str, Any]]:
     """Closed form, fused and (if asked) unfused replay on numpy at size n."""
     net, x, y = lecture_problem(n)
     alpha, beta = net.to_arrays()
@@ -98,77 +110,76 @@ def bench_fusion(n: int, repeats: int, unfused: bool) -> dict[str, Any]:
     _, ga, gb = backprop.risk_and_gradients(alpha, beta, x, y)
     assert np.allclose(fused.gradient(xy)[1], np.concatenate([ga.ravel(), gb.ravel()]),
                        rtol=1e-10, atol=1e-9)  # the same numbers, before they are timed
-    times = timed(fns, repeats)
-    closed = times["closed form"]["median"]
-    for t in times.values():
-        t["ratio to closed form"] = t["median"] / closed
-    return {"N": n, "tape nodes": len(fused.nodes), "seconds": times}
+    return rows(n, "gradient", timed(fns, repeats), "closed form")
 
 
-def bench_libraries(n: int, repeats: int, client: Any) -> dict[str, Any]:
-    """The fused replay's gradient on numpy, torch (CPU) and dask (the cluster) at size n."""
-    import dask
-    import dask.array as da
+def bench_libraries(n: int, repeats: int) -> dict[str, list[float]]:
+    """Seconds of the fused replay's gradient on numpy and torch (CPU) at size n."""
     import torch
 
     net, x, y = lecture_problem(n)
     xy = np.hstack([x, y])
     tape = lecture_tape(net, xy[0].tolist(), fuse=True)
     tensor = torch.asarray(xy)
+    assert np.allclose(tape.gradient(tensor)[1].numpy(), tape.gradient(xy)[1], rtol=1e-10,
+                       atol=1e-9)
+    return timed({"numpy": lambda: tape.gradient(xy),
+                  "torch (CPU)": lambda: tape.gradient(tensor)}, repeats)
+
+
+def bench_dask(n: int, repeats: int, client: Any) -> dict[str, list[float]]:
+    """Seconds of the fused replay's gradient on dask at size n, computed on the cluster
+    (timed apart from numpy and torch, so that the workers do not share their cores)."""
+    import dask
+    import dask.array as da
+
+    net, x, y = lecture_problem(n)
+    xy = np.hstack([x, y])
+    tape = lecture_tape(net, xy[0].tolist(), fuse=True)
     chunks = max(n // 8, 1_000)
     lazy = client.persist(da.from_array(xy, chunks=(chunks, -1)))  # on the workers already
-    want = tape.gradient(xy)[1]
-    for got in (tape.gradient(tensor)[1].numpy(), tape.gradient(lazy)[1].compute()):
-        assert np.allclose(got, want, rtol=1e-10, atol=1e-9)
-    times = timed({"numpy": lambda: tape.gradient(xy),
-                   "torch (CPU)": lambda: tape.gradient(tensor),
-                   "dask (2 workers)": lambda: dask.compute(*tape.gradient(lazy))}, repeats)
-    base = times["numpy"]["median"]
-    for t in times.values():
-        t["ratio to numpy"] = t["median"] / base
-    return {"N": n, "dask chunk rows": chunks, "seconds": times}
-
-
-def table(rows: list[dict[str, Any]], ratio: str) -> str:
-    """A Markdown table of medians (and ranges) with their ratios."""
-    names = list(dict.fromkeys(name for row in rows for name in row["seconds"]))
-    lines = ["| N | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    for row in rows:
-        times = [row["seconds"].get(name) for name in names]
-        cells = ["—" if t is None else f"{t['median'] * 1e3:.2f} ms ({t[ratio]:.2f}×)"
-                 for t in times]
-        lines.append(f"| {row['N']:,} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    assert np.allclose(tape.gradient(lazy)[1].compute(), tape.gradient(xy)[1], rtol=1e-10,
+                       atol=1e-9)
+    return timed({f"dask, 2 workers, chunks of {chunks:,} rows":
+                  lambda: dask.compute(*tape.gradient(lazy))}, repeats)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="the results JSON")
+    parser.add_argument("--results", type=Path, help="the JSON results file to update "
+                        f"(default: {RESULTS_DIR / 'tape.json'}; with --quick: none)")
     args = parser.parse_args()
     one_thread()
+    import torch
     from dask.distributed import Client, LocalCluster
 
     sizes = [1_000, 10_000] if args.quick else [10_000, 1_000_000]
     repeats = {s: (3 if args.quick else 20 if s <= 10_000 else 5) for s in sizes}
-    fusion = [bench_fusion(s, repeats[s], unfused=s <= 10_000) for s in sizes]
+    fusion = Table("The lecture's net (p = 10, M = 10, K = 1, squared error): full-batch "
+                   "gradient on numpy", columns("gradient", "ratio to the closed form"),
+                   [r for s in sizes for r in bench_fusion(s, repeats[s], unfused=s <= 10_000)])
+    print(markdown(fusion), flush=True)
+    local = {s: bench_libraries(s, repeats[s]) for s in sizes}
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
-        libraries = [bench_libraries(s, repeats[s], client) for s in sizes]
-    print("The lecture's net (p = 10, M = 10, K = 1): full-batch gradient, numpy\n")
-    print(table(fusion, "ratio to closed form"))
-    print("\nThe fused replay's gradient on each library\n")
-    print(table(libraries, "ratio to numpy"))
-    import torch
-
-    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                           "numpy": np.__version__, "torch": torch.__version__,
-                           "threads per library": 1},
-               "workload": {"p": P, "M": M, "K": 1, "loss": "squared error"},
-               "fusion": fusion, "libraries": libraries, "quick": args.quick}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"\nwritten to {args.out}")
+        spread = {s: bench_dask(s, repeats[s], client) for s in sizes}
+    libraries = Table("The fused replay's gradient on each library",
+                      columns("library", "ratio to numpy"),
+                      [r for s in sizes for r in rows(s, "library", local[s] | spread[s],
+                                                       "numpy")])
+    print(markdown(libraries), flush=True)
+    run = run_info(quick=args.quick, torch=torch.__version__, threads="1 per library")
+    fusion.run = libraries.run = run
+    at = {(r["N"], r["gradient"]): r["ratio"] for r in fusion.rows}
+    values = {f"fused_ratio_{n}": {"value": at[(n, "fused replay")], "format": "{:.2f}×",
+                                   "run": run} for n in sizes}
+    values |= {f"unfused_ratio_{n}": {"value": at[(n, "unfused replay")], "format": "{:.1f}×",
+                                      "run": run} for n in sizes if (n, "unfused replay") in at}
+    results = args.results or (None if args.quick else RESULTS_DIR / "tape.json")
+    if results:
+        save(results, {"fusion": fusion, "libraries": libraries}, values)
+        print(f"wrote {results}")
 
 
 if __name__ == "__main__":
