@@ -91,12 +91,22 @@ class Case(NamedTuple):
 
 
 class Words(NamedTuple):
-    """How a report names its two sides and its function (``hand``, ``autodiff``, ``f``)."""
+    """How a report names its two sides and its function, and how close is the same.
+
+    Attributes:
+        hand: The side checked (``"hand"``).
+        reference: What it is checked against (``"autodiff"``).
+        function: The function's name in messages (``"f"``).
+        same: Relative closeness of two numbers that are the same.
+        tiny: Numbers this small (in absolute value) are the same as 0 and decide nothing
+            (for numbers from central differences, whose rounding error is absolute).
+    """
 
     hand: str = "hand"
     reference: str = "autodiff"
     function: str = "f"
     same: float = SAME
+    tiny: float = 0.0
 
 
 def activations(nodes: Iterable[Any]) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -110,11 +120,11 @@ def activations(nodes: Iterable[Any]) -> tuple[tuple[float, ...], tuple[float, .
     return tuple(sigmoids), tuple(tanhs)
 
 
-def _match(a: float, b: float, same: float) -> bool | None:
-    """Whether a equals b relatively; None (undecided) when both are 0."""
-    if a == 0.0 and b == 0.0:
+def _match(a: float, b: float, w: Words) -> bool | None:
+    """Whether a equals b; None (undecided) when both are 0 (or tiny)."""
+    if abs(a) <= w.tiny and abs(b) <= w.tiny:
         return None
-    return math.isclose(a, b, rel_tol=same)
+    return math.isclose(a, b, rel_tol=w.same, abs_tol=w.tiny)
 
 
 def _holds(results: Iterable[bool | None]) -> bool:
@@ -123,38 +133,38 @@ def _holds(results: Iterable[bool | None]) -> bool:
     return False not in seen and True in seen
 
 
-def _factor(k: Case, j: int, c: Fraction, same: float) -> bool | None:
-    return _match(k.hand[j], float(c) * k.reference[j], same)
+def _factor(k: Case, j: int, c: Fraction, w: Words) -> bool | None:
+    return _match(k.hand[j], float(c) * k.reference[j], w)
 
 
-def _partner(k: Case, j: int, m: int, same: float) -> bool | None:
-    return _match(k.hand[j], k.reference[m], same)
+def _partner(k: Case, j: int, m: int, w: Words) -> bool | None:
+    return _match(k.hand[j], k.reference[m], w)
 
 
-def _sigmoid(k: Case, j: int, s: int, same: float) -> bool | None:
-    return _match(k.hand[j] * (1.0 - k.sigmoids[s]), k.reference[j], same)
+def _sigmoid(k: Case, j: int, s: int, w: Words) -> bool | None:
+    return _match(k.hand[j] * (1.0 - k.sigmoids[s]), k.reference[j], w)
 
 
-def _tanh(k: Case, j: int, t: int, same: float) -> bool | None:
-    return _match(k.hand[j] * (1.0 - k.tanhs[t] ** 2), k.reference[j] * k.tanhs[t], same)
+def _tanh(k: Case, j: int, t: int, w: Words) -> bool | None:
+    return _match(k.hand[j] * (1.0 - k.tanhs[t] ** 2), k.reference[j] * k.tanhs[t], w)
 
 
-def _value(k: Case, j: int, _: None, same: float) -> bool | None:
-    return _match(k.hand[j], k.value, same)
+def _value(k: Case, j: int, _: None, w: Words) -> bool | None:
+    return _match(k.hand[j], k.value, w)
 
 
-def _kept_g(k: Case, j: int, _: None, same: float) -> bool | None:
+def _kept_g(k: Case, j: int, _: None, w: Words) -> bool | None:
     """hand = g for f = x g(x): the missing term is x g′ = x × (slope of hand)."""
-    return _match(k.reference[j] - k.hand[j], k.point[j] * k.slopes[j], same)
+    return _match(k.reference[j] - k.hand[j], k.point[j] * k.slopes[j], w)
 
 
-def _kept_x_dg(k: Case, j: int, _: None, same: float) -> bool | None:
+def _kept_x_dg(k: Case, j: int, _: None, w: Words) -> bool | None:
     """hand = x g′ for f = x g(x): the missing term is g = f / x."""
     return None if k.point[j] == 0.0 else _match(k.reference[j] - k.hand[j],
-                                                  k.value / k.point[j], same)
+                                                  k.value / k.point[j], w)
 
 
-Test = Callable[[Case, int, Any, float], bool | None]
+Test = Callable[[Case, int, Any, Words], bool | None]
 """One hypothesis about input j, judged at one point, with its parameter."""
 
 
@@ -171,13 +181,13 @@ def _hypotheses(j: int, n: int, cases: Sequence[Case]) -> Iterator[tuple[tuple[s
         yield ("product", "x g′"), _kept_x_dg, None
 
 
-def _explain(j: int, n: int, cases: Sequence[Case], same: float) -> tuple[str, Any] | None:
+def _explain(j: int, n: int, cases: Sequence[Case], w: Words) -> tuple[str, Any] | None:
     """The first hypothesis that holds for input j at every point where it disagrees."""
     failing = [k for k in cases if not k.ok[j]][:CASES]
     if not failing:
         return None
     return next((key for key, test, arg in _hypotheses(j, n, failing)
-                 if _holds(test(k, j, arg, same) for k in failing)), None)
+                 if _holds(test(k, j, arg, w) for k in failing)), None)
 
 
 def _factor_text(c: Fraction) -> str:
@@ -226,9 +236,9 @@ def _shape(kind: str, detail: Any, who: tuple[str, ...], entries: str, w: Words)
                          "own value at every disagreeing point: the rule of exp (f′ = f) used "
                          "for another function?", who)
     missing = "x g′(x)" if detail == "g" else "g(x)"
-    return Diagnosis("product_rule", f"{w.reference} − {w.hand} = {missing} for {entries} at "
-                     f"every disagreeing point, taking {w.function} = x g(x): the product rule "
-                     f"(x g)′ = g + x g′ with the term {missing} missing?", who)
+    return Diagnosis("product_rule", f"{w.reference} − {w.hand} = {missing} for {entries}, "
+                     f"taking {w.function} = x g(x): the product rule (x g)′ = g + x g′ without "
+                     f"the term {missing}?", who)
 
 
 def _partners(names: Sequence[str], partner: Mapping[int, int], w: Words) -> list[Diagnosis]:
@@ -265,7 +275,7 @@ def diagnose(names: Sequence[str], cases: Sequence[Case], w: Words = GRADIENT) -
     failing = [k for k in cases if not all(k.ok)]
     bad = [j for j in range(len(names)) if any(not k.ok[j] for k in failing)]
     found = {j: key for j in bad
-             if (key := _explain(j, len(names), failing, w.same)) is not None}
+             if (key := _explain(j, len(names), failing, w)) is not None}
     out = _per_input(names, found, bad, w)
     out += _row_factor(names, [j for j in bad if j not in found], failing, w)
     out += _confined(names, bad)
@@ -280,7 +290,7 @@ def _row_factor(names: Sequence[str], unexplained: Sequence[int], failing: Seque
     for j in unexplained:
         if "." in names[j]:
             rows.setdefault(names[j].rsplit(".", 1)[0], []).append(j)
-    if len(rows) < 2 or not _holds(_holds(_same_ratio(k, js, w.same) for js in rows.values())
+    if len(rows) < 2 or not _holds(_holds(_same_ratio(k, js, w) for js in rows.values())
                                    for k in failing[:CASES]):
         return []
     return [Diagnosis("row_factor", f"within each row ({listing([r + '.*' for r in rows], 4)}) "
@@ -289,10 +299,10 @@ def _row_factor(names: Sequence[str], unexplained: Sequence[int], failing: Seque
                       tuple(names[j] for j in unexplained))]
 
 
-def _same_ratio(case: Case, js: list[int], same: float) -> bool | None:
+def _same_ratio(case: Case, js: list[int], w: Words) -> bool | None:
     """Whether hand / reference is one number over ``js`` (None if fewer than 2 can tell)."""
-    ratios = [case.hand[j] / case.reference[j] for j in js if case.reference[j] != 0.0]
-    return None if len(ratios) < 2 else all(_match(r, ratios[0], same) for r in ratios)
+    ratios = [case.hand[j] / case.reference[j] for j in js if abs(case.reference[j]) > w.tiny]
+    return None if len(ratios) < 2 else all(_match(r, ratios[0], w) for r in ratios)
 
 
 def _confined(names: Sequence[str], bad: Sequence[int]) -> list[Diagnosis]:

@@ -309,4 +309,4 @@ def _report(op: Op, run: Run[Point], found: Point, names: tuple[str, ...], check
     head = (f"{op.name}: the partials disagree with central differences{second} at "
             f"{_describe(names)(found)}\n  {failing} of {len(cases)} points checked "
             f"disagree{skips}; rtol={rtol}, atol={atol}")
-    raise op_mismatch(head, op, found, rows, diagnose(entries, cases, _WORDS))
+    raise op_mismatch(head, op, found, rows, diagnose(entries, cases, _WORDS._replace(tiny=atol)))
