@@ -23,7 +23,7 @@ from autograd.check import (
     numerical_grad,
 )
 from autograd.errors import DivisionByZeroError, DomainError, EngineError, FloatOverflowError
-from autograd.functional import grad, hessian, value_and_grad
+from autograd.functional import grad, hessian, jvp, value_and_grad
 from autograd.graph import topological_order
 from autograd.mode import TraceError, enable_grad, no_grad
 from autograd.ops import OPS, Op, op
@@ -61,6 +61,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "hessian",
+    "jvp",
     "no_grad",
     "numerical_grad",
     "op",

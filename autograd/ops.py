@@ -220,7 +220,7 @@ def _sign(x: Number) -> Number:
 
 def _call(name: str, x: Number) -> Number:
     """Apply the op ``name`` to a float, a Value (through its method) or an array."""
-    row = OPS[name]
+    row = _ROWS[name]
     if isinstance(x, float):
         return row.forward(x)
     method = getattr(x, name, None)  # a Value has one method per op; an array has none
@@ -399,5 +399,6 @@ _BUILT_INS = [
               lambda xs, out: (_sign(xs[0]),)),
 ]
 
-OPS: MappingProxyType[str, Op] = MappingProxyType({o.name: o for o in _BUILT_INS})
+_ROWS = {o.name: o for o in _BUILT_INS}
+OPS: MappingProxyType[str, Op] = MappingProxyType(_ROWS)
 """The built-in operations by name: a read-only view (declared ops never enter it)."""

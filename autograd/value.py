@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from itertools import repeat
 from typing import Any
 
 from autograd import graph
@@ -49,7 +48,7 @@ class Value:
         ValueError: ``data`` is nan or infinite.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents")
+    __slots__ = ("_g", "data", "grad", "label", "op", "parents")
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
@@ -59,6 +58,7 @@ class Value:
         self.parents: tuple[Value, ...] = ()
         self.op: Op | None = None
         self.label = label
+        self._g: Any = None  # the backward pass's scratch (see autograd.graph)
 
     def __repr__(self) -> str:
         name = f"{self.label!r}, " if self.label else ""
@@ -169,7 +169,6 @@ Scalar = Value | float
 
 
 _isfinite, _recording = math.isfinite, RECORDING.get  # bound once: apply runs per node
-_VALUE = repeat(Value)  # isinstance's second argument, for any number of operands
 ADD, SUB, MUL, DIV, NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["truediv"], OPS["neg"]
 POW, POWC, RPOW, EXP, LOG = OPS["pow"], OPS["powc"], OPS["rpow"], OPS["exp"], OPS["log"]
 SQRT, SIN, COS, TANH, SIGMOID = OPS["sqrt"], OPS["sin"], OPS["cos"], OPS["tanh"], OPS["sigmoid"]
@@ -214,29 +213,35 @@ def backward(root: Value, gradient: Any = 1.0, create_graph: bool = False) -> No
     graph.backward(root, Value(seed) if create_graph else seed)
 
 
-def _computed(op: Op, xs: tuple[float, ...]) -> float:
-    """``op.forward(*xs)`` as a finite float, or the engine error naming the op."""
+def _operands(args: tuple[Any, ...]) -> tuple[Value, ...] | None:
+    """The operands as Values (a number becomes a :class:`Constant`), or None for a foreign one."""
     try:
-        data = op.forward(*xs)
-    except EngineError:
-        raise
-    except OverflowError:
-        data = math.inf
-    except ZeroDivisionError as err:  # a declared op without a check
-        raise DivisionByZeroError(f"{op.name}: {written(op, xs)} divides by zero ({err})"
-                                  ) from None
-    except ValueError as err:
-        if str(err) != "math domain error":
-            raise  # an error of the forward function's own, not of the engine's
-        raise DomainError(f"{op.name}: {written(op, xs)} is outside its domain") from None
-    if type(data) is not float:  # a declared op may return an int or a numpy float
-        if isinstance(data, bool) or not isinstance(data, numbers.Real):
-            raise TypeError(f"{op.name}: forward must return a real number, got "
-                            f"{type(data).__name__}")
-        data = float(data)
+        return tuple(a if isinstance(a, Value) else Constant(a) for a in args)
+    except TypeError:
+        return None
+
+
+def _result(op: Op, xs: tuple[float, ...], data: Any) -> float:
+    """What a forward that did not give a finite float gave, as one, or the error naming it."""
+    if isinstance(data, BaseException):
+        if isinstance(data, EngineError):
+            raise data
+        if isinstance(data, OverflowError):
+            data = math.inf
+        elif isinstance(data, ZeroDivisionError):  # a declared op without a check
+            raise DivisionByZeroError(f"{op.name}: {written(op, xs)} divides by zero "
+                                      f"({data})") from None
+        elif isinstance(data, ValueError) and str(data) == "math domain error":
+            raise DomainError(f"{op.name}: {written(op, xs)} is outside its domain") from None
+        else:
+            raise data  # an error of the forward function's own, not the engine's
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"{op.name}: forward must return a real number, got "
+                        f"{type(data).__name__}")
+    data = float(data)  # a declared op may return an int or a numpy float
+    if data != data:
+        raise DomainError(f"{op.name}: {written(op, xs)} is not a number")
     if not _isfinite(data):
-        if data != data:
-            raise DomainError(f"{op.name}: {written(op, xs)} is not a number")
         raise FloatOverflowError(f"{op.name}: the result of {written(op, xs)} overflows a float")
     return data
 
@@ -251,20 +256,25 @@ def apply(op: Op, *args: Any) -> Value:
         DivisionByZeroError, DomainError, FloatOverflowError: from the op's domain check, or
             when the result is not a finite float; the message names the op.
     """
-    parents = args
-    if not all(map(isinstance, args, _VALUE)):
-        try:
-            parents = tuple(a if isinstance(a, Value) else Constant(a) for a in args)
-        except TypeError:
+    n = len(args)
+    if not (isinstance(args[0], Value) and (n == 1 or (n == 2 and isinstance(args[1], Value)))):
+        operands = _operands(args)
+        if operands is None:
             return NotImplemented
+        args = operands
+    parents = args
     # Most ops have one or two operands; a tuple display is cheaper than a comprehension.
-    n = len(parents)
     xs = (parents[0].data,) if n == 1 else (parents[0].data, parents[1].data) if n == 2 \
         else tuple([p.data for p in parents])
     if op.check is not None:
         op.check(*xs)
-    data = _computed(op, xs)
+    try:
+        data = op.forward(*xs)
+    except Exception as err:  # sorted out by _result: the engine's errors, or re-raised
+        data = _result(op, xs, err)
+    if type(data) is not float or not _isfinite(data):
+        data = _result(op, xs, data)
     out = Value.__new__(Value)
-    out.data, out.grad, out.label = data, 0.0, ""
+    out.data, out.grad, out.label, out._g = data, 0.0, "", None
     out.parents, out.op = (parents, op) if _recording() else ((), None)
     return out
