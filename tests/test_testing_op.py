@@ -8,7 +8,9 @@ shape of the mistake named: σ written for swish′ is a product rule with a ter
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -168,3 +170,12 @@ def test_an_error_of_the_ops_own_code_propagates_with_the_point() -> None:
     checked = op(lambda x: math.sqrt(x), partials=lambda xs, out: (0.5 / out,), name="root",
                  check=lambda x: None if x > 0 else (_ for _ in ()).throw(DomainError("x <= 0")))
     assert assert_op(checked, [(-1, 1)]).skipped > 0
+
+
+def test_without_hypothesis_the_seeded_draws_do_the_search() -> None:
+    with patch.dict(sys.modules, {"hypothesis": None}):
+        assert assert_op(OPS["tanh"], [(-5, 5)]).checked > 100
+        with pytest.raises(OpMismatch) as info:
+            assert_op(OPS["sin"]._replace(partials=lambda xs, out: (-OPS["cos"].forward(
+                xs[0]),)), [(-3, 3)])
+    assert [(d.kind, d.factor) for d in info.value.diagnosis][:1] == [("factor", -1.0)]

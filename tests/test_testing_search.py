@@ -133,3 +133,16 @@ def test_a_run_checks_each_point_once_and_records_skips() -> None:
 def test_assert_op_searches_as_assert_gradient_does() -> None:
     assert assert_op(OPS["exp"], [(-5, 5)], seed=3) == assert_op(OPS["exp"], [(-5, 5)], seed=3)
     assert Value(1.0).exp().data == math.e  # the op still works after a search
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_error_while_shrinking_propagates_not_hypothesis_complaint(seed: int) -> None:
+    """Once a point raised, the condition says False everywhere: hypothesis then calls the
+    failure it was shrinking flaky; the check raises the point's own error instead."""
+    def fails(point: tuple[float, ...]) -> bool:
+        if point[0] == 1.0:  # where hypothesis shrinks to
+            raise RuntimeError("at 1.0")
+        return abs(point[0]) > 0.1
+
+    with pytest.raises(RuntimeError, match=r"at 1\.0"):
+        search(fails, [(-3.0, 3.0)], [], 100, seed)

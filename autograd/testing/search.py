@@ -111,11 +111,15 @@ def search(fails: Callable[[Point], bool], domain: Sequence[tuple[float, float]]
 
     once = settings(database=None, max_examples=examples, derandomize=False, deadline=None,
                     phases=(Phase.generate, Phase.shrink))
+    found = None
     with _no_files_left():
         try:
             found = find(points(domain), condition, settings=once, random=random.Random(seed))
         except NoSuchExample:
-            found = None
+            pass
+        except Exception:
+            if not raised:  # hypothesis's own error; else it only says the condition changed
+                raise
     if raised:
         raise raised[0]
     return found
