@@ -43,6 +43,16 @@ def test_kinks_and_points_outside_the_domain_are_skipped_and_counted() -> None:
     assert log.skipped > 0 and log.checked > 50
 
 
+def passes(o: Op, domain: list[tuple[float, float]], second_order: bool) -> bool:
+    """Whether the op passes with no point skipped, second order checked or not.
+
+    About 200 distinct points are tried (hypothesis also draws numbers it finds in the
+    loaded modules, so the exact count depends on the program).
+    """
+    checked = assert_op(o, domain)
+    return checked.checked > 150 and checked == OpChecked(checked.checked, 0, second_order)
+
+
 def swish_rule(xs: Any, out: Any) -> tuple[float]:
     s = sigmoid(xs[0])
     return (s + xs[0] * s * (1 - s),)
@@ -50,7 +60,7 @@ def swish_rule(xs: Any, out: Any) -> tuple[float]:
 
 def test_swish_passes_with_its_rule_and_fails_with_sigma_for_its_derivative() -> None:
     swish = op(lambda x: x * sigmoid(x), partials=swish_rule, name="swish")
-    assert assert_op(swish, [(-10, 10)]) == OpChecked(201, 0, second_order=False)
+    assert passes(swish, [(-10, 10)], second_order=False)
     wrong = op(lambda x: x * sigmoid(x), partials=lambda xs, out: (sigmoid(xs[0]),),
                name="swish")
     with pytest.raises(OpMismatch) as info:
@@ -83,7 +93,7 @@ def fma_partials(xs: Any, out: Any) -> tuple[Any, Any, Any]:
 
 def test_a_three_operand_op_is_checked_and_its_swapped_partials_named() -> None:
     fma = op(lambda a, b, c: a * b + c, partials=fma_partials, name="fma")
-    assert assert_op(fma, [(-3, 3)] * 3) == OpChecked(201, 0, second_order=True)
+    assert passes(fma, [(-3, 3)] * 3, second_order=True)
     wrong = op(lambda a, b, c: a * b + c, partials=lambda xs, out: (xs[0], xs[1], 1.0),
                name="fma")
     with pytest.raises(OpMismatch) as info:
@@ -95,8 +105,7 @@ def test_a_three_operand_op_is_checked_and_its_swapped_partials_named() -> None:
 
 def test_an_operand_with_a_none_partial_is_not_compared() -> None:
     scale = op(lambda x, c: c * x, partials=lambda xs, out: (xs[1], None), name="scale")
-    checked = assert_op(scale, [(-3, 3), (-3, 3)])
-    assert checked.checked == 201 and checked.second_order
+    assert passes(scale, [(-3, 3), (-3, 3)], second_order=True)
     wrong = op(lambda x, c: c * x, partials=lambda xs, out: (2 * xs[1], None), name="scale")
     with pytest.raises(OpMismatch) as info:
         assert_op(wrong, [(-3, 3), (-3, 3)])
