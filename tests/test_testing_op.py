@@ -72,7 +72,7 @@ def test_swish_passes_with_its_rule_and_fails_with_sigma_for_its_derivative() ->
     assert row.numeric == pytest.approx(sigmoid(1.0) * (2 - sigmoid(1.0)), rel=1e-9)
     [diagnosis] = err.diagnosis
     assert (diagnosis.kind, diagnosis.names) == ("product_rule", ("x",))
-    assert "(x g)′ = g + x g′ without the term x g′(x)?" in diagnosis.message
+    assert "(x·g)′ = g + x·g′ without the term x·g′(x)?" in diagnosis.message
     assert str(err).startswith("swish: the partials disagree with central differences at "
                                "x = 1.0\n")
 

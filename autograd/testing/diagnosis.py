@@ -13,7 +13,7 @@ holds names the input's mistake:
   the graph, wherever it sits in the chain (the chain's other factors cancel in the ratio);
   tanh written for tanh′ likewise, with the ratio t/(1 − t²);
 * the function's own value for its derivative (exp's rule used for another function);
-* a product rule with a term missing, (x g)′ = g + x g′ with one of the two terms
+* a product rule with a term missing, (x·g)′ = g + x·g′ with one of the two terms
   (when the slope of the hand derivation is known, as for an op's rule).
 
 Across inputs: one wrong factor per row of a matrix of parameters (``alpha.2.*``),
@@ -235,9 +235,9 @@ def _shape(kind: str, detail: Any, who: tuple[str, ...], entries: str, w: Words)
         return Diagnosis("function_value", f"{w.hand} ∂/∂{listing(who, 3)} equals {w.function}'s "
                          "own value at every disagreeing point: the rule of exp (f′ = f) used "
                          "for another function?", who)
-    missing = "x g′(x)" if detail == "g" else "g(x)"
+    missing = "x·g′(x)" if detail == "g" else "g(x)"
     return Diagnosis("product_rule", f"{w.reference} − {w.hand} = {missing} for {entries}, "
-                     f"taking {w.function} = x g(x): the product rule (x g)′ = g + x g′ without "
+                     f"taking {w.function} = x·g(x): the product rule (x·g)′ = g + x·g′ without "
                      f"the term {missing}?", who)
 
 

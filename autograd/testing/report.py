@@ -70,6 +70,8 @@ class GradientMismatch(AssertionError):  # noqa: N818 (the name the issue asks f
             when they side with the hand derivation, ``"unclear"`` otherwise.
     """
 
+    __module__ = "autograd.testing"  # what tracebacks show: the name users import
+
     def __init__(self, message: str, point: Any, rows: list[GradientRow],
                  diagnosis: list[Diagnosis], wrong_side: str) -> None:
         super().__init__(message)
@@ -88,6 +90,8 @@ class OpMismatch(AssertionError):  # noqa: N818 (a sibling of GradientMismatch)
         rows: One :class:`PartialRow` per partial compared, first derivatives first.
         diagnosis: The recognised shapes of the mistake (possibly empty).
     """
+
+    __module__ = "autograd.testing"
 
     def __init__(self, message: str, op: Any, point: tuple[float, ...], rows: list[PartialRow],
                  diagnosis: list[Diagnosis]) -> None:
