@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fr
 
 from autograd import Value, jvp, topological_order, value_and_grad
 from benchmarks.results import RESULTS_DIR, Column, Table, markdown, run_info, save
-from nn.two_layer import observation_loss
+from nn.two_layer import net_forward, observation_loss
 
 NETS = [(2, 2, 1), (2, 10, 1), (10, 10, 1)]  # the lecture's small net; ESL §11.6's two nets
 
@@ -37,7 +37,7 @@ def loss_of(p: int, m: int, k: int, x: list[float], y: list[float]) -> Any:
         alpha = [list(theta[r * (p + 1):(r + 1) * (p + 1)]) for r in range(m)]
         rest = theta[m * (p + 1):]
         beta = [list(rest[r * (m + 1):(r + 1) * (m + 1)]) for r in range(k)]
-        return observation_loss(alpha, beta, x, y)
+        return observation_loss(net_forward(alpha, beta, x), y)
 
     return loss
 

@@ -24,7 +24,8 @@ import autograd
 import nn
 
 NN_MODULES = ["nn", "nn.module", "nn.layers", "nn.two_layer", "nn.losses", "nn.backprop",
-              "nn.train", "nn.optim", "nn.data", "nn.rng", "nn.options", "nn.args"]
+              "nn.derivation", "nn.train", "nn.optim", "nn.data", "nn.rng", "nn.options",
+              "nn.args"]
 PUBLIC_MODULES = ["autograd", "autograd.testing", "autograd.viz", *NN_MODULES]
 
 
