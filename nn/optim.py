@@ -38,18 +38,20 @@ from typing import Any, Protocol
 import numpy as np
 
 from nn.args import fraction, positive
-from nn.options import SCHEDULES
+from nn.options import SCHEDULES, ScheduleName
 
 __all__ = [
     "Adam",
     "GradientDescent",
     "Optimizer",
     "ParameterOptimizer",
+    "Schedule",
     "learning_rate",
     "variable_metric",
 ]
 
-Schedule = str | Callable[[int], float]
+Schedule = ScheduleName | Callable[[int], float]
+"""A schedule by name or a callable r ↦ γ_r (r ≥ 1)."""
 
 
 class _HasGrad(Protocol):

@@ -153,7 +153,7 @@ def test_fit_updates_the_net_and_reduces_the_criterion() -> None:
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     after = net.to_arrays()
     assert not np.array_equal(before[0], after[0])
-    lam_j = backprop.penalty_value(*after, "weight_decay", 0.01)
+    lam_j = backprop.penalty(*after, "weight_decay", 0.01)[0]
     np.testing.assert_allclose(hist.train_error[-1] * 100 + lam_j, hist.loss[-1], rtol=1e-12)
     assert repr(hist).startswith("History(gd batch, 300 epochs") and "\n" not in repr(hist)
 
@@ -377,8 +377,8 @@ def test_scale_and_lambda_define_the_recorded_criterion(
     alpha, beta = net.to_arrays()
     h = fit(net, x, y, lam=lam, scale=scale, epochs=1, lr=1e-9)
     data_risk = backprop.risk(alpha, beta, x, y, penalty=None)
-    want = (data_risk if scale == "sum" else data_risk / n) + backprop.penalty_value(
-        alpha, beta, "weight_decay", lam)
+    want = (data_risk if scale == "sum" else data_risk / n) + backprop.penalty(
+        alpha, beta, "weight_decay", lam)[0]
     assert h.loss[0] == pytest.approx(want, rel=1e-12, abs=1e-300)
     assert h.train_error[0] == pytest.approx(data_risk / n, rel=1e-12)
 
