@@ -110,7 +110,7 @@ def sigmoid(v: ArrayLike) -> Array:
     """
     v = np.asarray(v, dtype=np.float64)
     e = np.exp(-np.abs(v))
-    return np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.where(v >= 0, 1.0, e) / (1.0 + e)  # 1 / (1 + e) for v ≥ 0, else e / (1 + e)
 
 
 def softmax(t: ArrayLike) -> Array:
@@ -158,14 +158,14 @@ def _forward(alpha: Array, beta: Array, x: Array, output: str) -> Forward:
     a = alpha[:, 0] + x @ alpha[:, 1:].T
     z = sigmoid(a)
     t = beta[:, 0] + z @ beta[:, 1:].T
-    f = softmax(t) if output == "softmax" else t.copy()
-    return Forward(a=a, z=z, t=t, f=f)
+    return Forward(a=a, z=z, t=t, f=softmax(t) if output == "softmax" else t)
 
 
-def _output_errors(fwd: Forward, y: Array, loss: str, output: str) -> Array:
+def _output_errors(fwd: Forward, y: Array, loss: str, output: str,
+                   residual: Array | None = None) -> Array:
     if loss == "cross_entropy":
         return fwd.f * y.sum(axis=1, keepdims=True) - y
-    e = -2.0 * (y - fwd.f)
+    e = -2.0 * (y - fwd.f if residual is None else residual)
     if output == "identity":
         return e
     return fwd.f * (e - (e * fwd.f).sum(axis=1, keepdims=True))
@@ -191,16 +191,25 @@ def evaluate(alpha: Array, beta: Array, x: Array, y: Array, loss: str, output: s
         ``(Σ_i R_i, ∂/∂alpha, ∂/∂beta)``; the gradients are None unless ``need_grad``.
     """
     fwd = _forward(alpha, beta, x, output)
+    residual = None
     if loss == "squared":
-        value = float(((y - fwd.f) ** 2).sum(axis=1).sum())
+        residual = y - fwd.f
+        value = float((residual**2).sum(axis=1).sum())
     else:
         value = float(-(y * _log_softmax(fwd.t)).sum(axis=1).sum())
     if not need_grad:
         return value, None, None
-    delta = _output_errors(fwd, y, loss, output)
+    delta = _output_errors(fwd, y, loss, output, residual)
     s = _hidden_errors(fwd, beta, delta)
-    ones = np.ones((x.shape[0], 1))
-    return value, s.T @ np.hstack([ones, x]), delta.T @ np.hstack([ones, fwd.z])
+    return value, s.T @ _with_ones(x), delta.T @ _with_ones(fwd.z)
+
+
+def _with_ones(v: Array) -> Array:
+    """[1, v]: v with a column of ones in front (the intercepts' z_0i = x_i0 = 1)."""
+    out = np.empty((v.shape[0], v.shape[1] + 1))
+    out[:, 0] = 1.0
+    out[:, 1:] = v
+    return out
 
 
 def penalty_terms(w: Array, kind: str | None, lam: float) -> tuple[float, Array]:
@@ -245,7 +254,8 @@ def forward(alpha: ArrayLike, beta: ArrayLike, X: ArrayLike, output: str = "iden
     """
     choice("output", output, OUTPUTS)
     a, b = _weights(alpha, beta)
-    return _forward(a, b, matrix("X", X, cols=a.shape[1] - 1, width="p"), output)
+    fwd = _forward(a, b, matrix("X", X, cols=a.shape[1] - 1, width="p"), output)
+    return fwd._replace(f=fwd.f.copy()) if fwd.f is fwd.t else fwd  # f and t: two arrays
 
 
 def output_errors(

@@ -235,8 +235,8 @@ class Criterion:
         x, y = (self.x, self.y) if rows is None else (self.x[rows], self.y[rows])
         with np.errstate(all="ignore"):
             data, grad = self.objective.risk(theta, x, y, need_grad)
-            pen, pen_grad = self.penalty(theta, x.shape[0] / self.n)
+            pen, pen_grad = self.penalty(theta, 1.0 if rows is None else x.shape[0] / self.n)
             value = self.weight * data + pen
-            if grad is not None:
-                grad = self.weight * grad + pen_grad
+            if grad is not None:  # (the sum scale's weight 1 multiplies exactly: skipped)
+                grad = (grad if self.weight == 1.0 else self.weight * grad) + pen_grad
         return value, data, grad

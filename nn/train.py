@@ -201,9 +201,10 @@ class _Start:
             kept = (self.stopper.best_epoch, self.stopper.best_theta)
         self.finished = (epoch, *kept)  # one assignment: the epoch counts once all returned
         self.history.stopped_early = stop
-        self.bar.update(self.index * opts.epochs + epoch - self.bar.n)
-        self.bar.set_postfix_str(f"start {self.index + 1}/{opts.starts}, R + λJ = {value:.6g}",
-                                 refresh=False)
+        if not self.bar.disable:
+            self.bar.update(self.index * opts.epochs + epoch - self.bar.n)
+            self.bar.set_postfix_str(f"start {self.index + 1}/{opts.starts}, "
+                                     f"R + λJ = {value:.6g}", refresh=False)
         return stop
 
     def kept(self) -> tuple[float, Array] | None:
@@ -326,15 +327,17 @@ def _evaluate(crit: Criterion, theta: Array, need_grad: bool, rows: slice | None
 def _bfgs(crit: Criterion, theta: Array, notify: Callable[..., bool]) -> None:
     """nnet's BFGS; the observers hear every iteration, from values it computed anyway."""
 
+    last = [math.inf]  # Σ_i R_i at the last point evaluated: the iterate the callback gets
+
     def objective(th: Array) -> tuple[float, Array | None]:
         try:
-            value, _, grad = crit(th, True)
+            value, last[0], grad = crit(th, True)
         except (OverflowError, FloatingPointError):  # a tape's overflow check: a failed step
             return math.inf, None
         return value, grad
 
     def callback(th: Array, value: float, iteration: int) -> bool:
-        return notify(iteration, th, value, (value - crit.penalty(th)[0]) / crit.weight)
+        return notify(iteration, th, value, last[0])
 
     value, data, grad = _evaluate(crit, theta, True, None, 0, None)
     if notify(0, theta, value, data):

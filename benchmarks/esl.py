@@ -1,0 +1,187 @@
+"""The ESL §11.6 experiment (``demos/esl_simulation.py``), old code against new, side by side.
+
+Both sides run every fit of the full experiment (two data sets, M = 1..10, three λ, ten
+starts, and the λ sweep: 760 BFGS fits; the M = 0 least-squares fits are not timed) in one
+benchmark run. The old side is a fixed commit (``--base``, by default the last commit before
+issue 16's training split), taken out of git with ``git archive`` into a temporary folder at
+run time; the new side is this working tree. Each side is one worker subprocess that imports
+its own ``autograd``, ``nn`` and ``demos/esl_simulation.py``, and single-threaded BLAS
+(``OPENBLAS_NUM_THREADS=1`` and friends) in both, so that CPU times compare like with like.
+
+The fits are cut into chunks, and the chunks run interleaved (old, new; then new, old; ...),
+so that a change in the machine's load during the run falls on both sides alike. Each worker
+measures the CPU time of its own process (``time.process_time``) around each chunk, after an
+untimed warm-up that builds the data sets; wall time is not used, since the machine may be
+shared. The relative test error of every fit must be identical, bit for bit, on both sides.
+
+Writes ``benchmarks/results/esl.json`` (``--out``): CPU seconds per side, their ratio (new /
+old) and the per-chunk ratios, whether the results are identical, the load average before
+and after, and the machine. ``--quick`` runs one fit in twenty (a smoke test).
+
+Usage: ``python benchmarks/esl.py [--base COMMIT] [--chunks N] [--quick] [--out FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Sequence
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "5413219"
+"""The commit before issue 16 (its nn/ re-checked the data at every evaluation)."""
+THREADS = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+# ------------------------------------------------------------------------------ the worker
+def worker(tree: str) -> None:
+    """Serve chunks of fits from ``tree``'s own code: one JSON line in, one JSON line out.
+
+    A request is a list of tasks (``esl_simulation.Task``); the reply holds the relative
+    test errors and the CPU seconds this process spent on them.
+    """
+    sys.path[:0] = [tree, str(Path(tree) / "demos")]
+    import esl_simulation as esl
+
+    import nn
+
+    if not Path(nn.__file__).resolve().is_relative_to(Path(tree).resolve()):
+        raise RuntimeError(f"the worker for {tree} imported nn from {nn.__file__}")
+    config = esl.full_config()
+    warm = [next(t for _, t in esl._tasks(config) if t[0] == i) for i in (0, 1)]
+    for task in warm:  # builds and caches both data sets, untimed
+        esl._fit_task(task)
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        tasks = [tuple(t) for t in json.loads(line)]
+        begin = time.process_time()
+        errors = [esl._fit_task(task) for task in tasks]
+        print(json.dumps({"errors": errors, "cpu": time.process_time() - begin}), flush=True)
+
+
+class Side:
+    """One worker subprocess and its totals."""
+
+    def __init__(self, name: str, tree: Path) -> None:
+        self.name, self.cpu, self.errors = name, 0.0, []  # type: ignore[var-annotated]
+        self.chunk_cpu: list[float] = []
+        env = {**os.environ, **THREADS, "PYTHONPATH": ""}
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", str(tree)], cwd=tree, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self._read()
+
+    def _read(self) -> dict[str, Any]:
+        out: IO[str] = self.proc.stdout  # type: ignore[assignment]
+        line = out.readline()
+        if not line:
+            raise RuntimeError(f"the {self.name} worker stopped (exit {self.proc.wait()})")
+        return json.loads(line)
+
+    def run(self, tasks: Sequence[Any]) -> None:
+        """Fit one chunk and add its results and CPU time."""
+        self.proc.stdin.write(json.dumps(list(tasks)) + "\n")  # type: ignore[union-attr]
+        self.proc.stdin.flush()  # type: ignore[union-attr]
+        reply = self._read()
+        self.errors += reply["errors"]
+        self.cpu += reply["cpu"]
+        self.chunk_cpu.append(reply["cpu"])
+
+    def close(self) -> None:
+        self.proc.stdin.close()  # type: ignore[union-attr]
+        self.proc.wait()
+
+
+# ---------------------------------------------------------------------------- the driver
+def extract(commit: str, into: Path) -> Path:
+    """The commit's autograd/, nn/ and demos/ under ``into`` (git archive, no checkout)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "autograd", "nn",
+                              "demos"], check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def all_tasks(quick: bool) -> list[Any]:
+    """Every fit of the full experiment, in the demo's order (one in twenty with --quick)."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "demos")]
+    import esl_simulation as esl
+
+    tasks = [task for _, task in esl._tasks(esl.full_config())]
+    return tasks[::20] if quick else tasks
+
+
+def compare(base: str, chunks: int, quick: bool) -> dict[str, Any]:
+    """Run both sides interleaved; their CPU times, ratio and whether the results agree."""
+    tasks = all_tasks(quick)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="esl-base-") as tmp:
+        old = Side(f"old ({base})", extract(base, Path(tmp)))
+        try:
+            new = Side("new (this tree)", ROOT)
+            size = -(-len(tasks) // chunks)
+            for i, at in enumerate(range(0, len(tasks), size)):
+                chunk = tasks[at : at + size]
+                for side in ((old, new) if i % 2 == 0 else (new, old)):
+                    side.run(chunk)
+            new.close()
+        finally:
+            old.close()
+    mismatches = sum(a != b for a, b in zip(old.errors, new.errors, strict=True))
+    return {
+        "base": base,
+        "fits": len(tasks),
+        "chunks": len(old.chunk_cpu),
+        "cpu_seconds_old": round(old.cpu, 3),
+        "cpu_seconds_new": round(new.cpu, 3),
+        "ratio": round(new.cpu / old.cpu, 3),
+        "chunk_ratios": [round(n / o, 3) for n, o in zip(new.chunk_cpu, old.chunk_cpu,
+                                                         strict=True)],
+        "identical": mismatches == 0,
+        "mismatches": mismatches,
+        "load_before": [round(v, 2) for v in load_before],
+        "load_after": [round(v, 2) for v in os.getloadavg()],
+        "quick": quick,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+                   f"{platform.python_version()}",
+        "date": datetime.date.today().isoformat(),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: compare, print a summary, write the JSON file."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default=BASE, help=f"the old commit (default {BASE})")
+    parser.add_argument("--chunks", type=int, default=10, help="interleaved chunks (10)")
+    parser.add_argument("--quick", action="store_true", help="one fit in twenty")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "esl.json")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker)
+        return 0
+    result = compare(args.base, max(1, args.chunks), args.quick)
+    print(f"ESL §11.6, {result['fits']} fits: CPU {result['cpu_seconds_old']:.2f} s at "
+          f"{result['base']}, {result['cpu_seconds_new']:.2f} s now: ratio {result['ratio']:.3f} "
+          f"(chunks {min(result['chunk_ratios']):.3f}–{max(result['chunk_ratios']):.3f}); "
+          f"results identical: {result['identical']}; load {result['load_before'][0]:.1f} → "
+          f"{result['load_after'][0]:.1f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0 if result["identical"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
