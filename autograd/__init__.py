@@ -23,10 +23,10 @@ from autograd.check import (
     numerical_grad,
 )
 from autograd.errors import DivisionByZeroError, DomainError, EngineError, FloatOverflowError
-from autograd.functional import grad, hessian, value_and_grad
+from autograd.functional import grad, hessian, jvp, value_and_grad
 from autograd.graph import topological_order
 from autograd.mode import TraceError, enable_grad, no_grad
-from autograd.ops import OPS, Op
+from autograd.ops import OPS, Op, op
 from autograd.value import Value, backward
 
 _LAZY = {"Tape": "autograd.tape", "trace": "autograd.tape",
@@ -61,8 +61,10 @@ __all__ = [
     "grad",
     "gradcheck",
     "hessian",
+    "jvp",
     "no_grad",
     "numerical_grad",
+    "op",
     "render",
     "to_dot",
     "topological_order",

@@ -138,6 +138,9 @@ class Tape:
     @staticmethod
     def _forward(op: Op, xs: list[Slot]) -> Slot:
         """One node on the batch; domain errors as the scalar engine raises them."""
+        if op.array_forward is None:
+            raise TraceError(f"trace: the op {op.name!r} has no array_forward, so a tape "
+                             "cannot replay it on a batch")
         out = op.array_forward(*xs)
         bad = None if np.isfinite(out).all() else ~np.isfinite(out)
         if bad is not None:
