@@ -87,14 +87,13 @@ class Forward(NamedTuple):
 
 
 class Settings(TypedDict, total=False):
-    """The keyword settings of :func:`risk`, :func:`gradients` and :func:`risk_and_gradients`.
+    """The keywords of :func:`risk`, :func:`gradients` and :func:`risk_and_gradients`.
 
     Attributes:
-        loss: ``"squared"`` (the default) or ``"cross_entropy"`` (needs ``output="softmax"``).
-        output: ``"identity"`` (the default) or ``"softmax"``.
-        penalty: ``"weight_decay"`` (the default), ``"weight_elimination"`` or ``None``.
-        lam: λ ≥ 0 on the summed scale (0 by default: no penalty; must be 0 with
-            ``penalty=None``).
+        loss: ``"squared"`` (default) or ``"cross_entropy"`` (needs ``output="softmax"``).
+        output: ``"identity"`` (default) or ``"softmax"``.
+        penalty: ``"weight_decay"`` (default), ``"weight_elimination"`` or ``None`` (λ = 0).
+        lam: λ ≥ 0 on the summed scale (default 0: no penalty).
     """
 
     loss: str
@@ -161,11 +160,10 @@ def _forward(alpha: Array, beta: Array, x: Array, output: str) -> Forward:
     return Forward(a=a, z=z, t=t, f=softmax(t) if output == "softmax" else t)
 
 
-def _output_errors(fwd: Forward, y: Array, loss: str, output: str,
-                   residual: Array | None = None) -> Array:
+def _output_errors(fwd: Forward, y: Array, loss: str, output: str, residual: Array) -> Array:
     if loss == "cross_entropy":
         return fwd.f * y.sum(axis=1, keepdims=True) - y
-    e = -2.0 * (y - fwd.f if residual is None else residual)
+    e = -2.0 * residual  # residual = y − f
     if output == "identity":
         return e
     return fwd.f * (e - (e * fwd.f).sum(axis=1, keepdims=True))
@@ -191,9 +189,8 @@ def evaluate(alpha: Array, beta: Array, x: Array, y: Array, loss: str, output: s
         ``(Σ_i R_i, ∂/∂alpha, ∂/∂beta)``; the gradients are None unless ``need_grad``.
     """
     fwd = _forward(alpha, beta, x, output)
-    residual = None
+    residual = y - fwd.f
     if loss == "squared":
-        residual = y - fwd.f
         value = float((residual**2).sum(axis=1).sum())
     else:
         value = float(-(y * _log_softmax(fwd.t)).sum(axis=1).sum())
@@ -213,15 +210,10 @@ def _with_ones(v: Array) -> Array:
 
 
 def penalty_terms(w: Array, kind: str | None, lam: float) -> tuple[float, Array]:
-    """λJ over every entry of ``w`` and its gradient, for arguments already checked.
+    """λJ over every entry of ``w`` (any shape) and its gradient, for checked arguments.
 
-    :func:`penalty` applies it to alpha and beta,
-    :func:`nn.train.fit` to the flat θ of any model.
-
-    Args:
-        w: A float array of weights (any shape).
-        kind: ``None``, ``"weight_decay"`` or ``"weight_elimination"``.
-        lam: λ ≥ 0.
+    :func:`penalty` applies it to alpha and beta, :func:`nn.train.fit` to the flat θ of any
+    model.
 
     Returns:
         ``(λJ, ∂λJ/∂w)``: 2λw for weight decay, 2λw / (1 + w²)² for weight elimination.
@@ -285,7 +277,8 @@ def output_errors(
     """
     check_pairing(loss, output)
     n, k = fwd.f.shape
-    return _output_errors(fwd, matrix("Y", Y, rows=n, cols=k), loss, output)
+    y = matrix("Y", Y, rows=n, cols=k)
+    return _output_errors(fwd, y, loss, output, y - fwd.f)
 
 
 def hidden_errors(fwd: Forward, beta: ArrayLike, delta: ArrayLike) -> Array:

@@ -187,8 +187,12 @@ class Traced(_Parameters):
                       params=self.params)
                 for k in range(k)
             ]
+        held = self.read()  # the tapes read θ from the parameters: lend them θ, then restore
         self.write(theta)
-        return np.column_stack([tape.forward(x) for tape in self._output_tapes])
+        try:
+            return np.column_stack([tape.forward(x) for tape in self._output_tapes])
+        finally:
+            self.write(held)
 
 
 def objective_for(model: Module, loss: Loss | None, n_inputs: int) -> Objective:

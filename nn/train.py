@@ -214,6 +214,7 @@ class _Start:
         during the next one).
         """
         if self.finished is None:
+            self.history.truncate(0)
             return None
         last, epoch, theta = self.finished
         self.history.truncate(last + 1)
