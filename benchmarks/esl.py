@@ -14,11 +14,18 @@ measures the CPU time of its own process (``time.process_time``) around each chu
 untimed warm-up that builds the data sets; wall time is not used, since the machine may be
 shared. The relative test error of every fit must be identical, bit for bit, on both sides.
 
-Writes ``benchmarks/results/esl.json`` (``--out``): CPU seconds per side, their ratio (new /
-old) and the per-chunk ratios, whether the results are identical, the load average before
-and after, and the machine. ``--quick`` runs one fit in twenty (a smoke test).
+Then, unless ``--no-wall``, the new code runs the whole experiment as the demo does
+(``esl_simulation.run`` with ``--jobs`` worker processes, 2 by default) in a fresh
+subprocess, timed on the wall clock and by its CPU time (its own and its workers'); on a
+shared machine that wall time depends on the load, which is reported with it.
 
-Usage: ``python benchmarks/esl.py [--base COMMIT] [--chunks N] [--quick] [--out FILE]``.
+Writes ``benchmarks/results/esl.json`` (``--out``): CPU seconds per side, their ratio (new /
+old) and the per-chunk ratios, whether the results are identical, the full run's wall and
+CPU seconds, the load average before and after, and the machine. ``--quick`` runs one fit in
+twenty (a smoke test, and the full run's quick configuration).
+
+Usage: ``python benchmarks/esl.py [--base COMMIT] [--chunks N] [--jobs J] [--no-wall]
+[--quick] [--out FILE]``.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tarfile
@@ -159,19 +167,54 @@ def compare(base: str, chunks: int, quick: bool) -> dict[str, Any]:
     }
 
 
+def time_run(jobs: int, quick: bool) -> None:
+    """In a fresh process: run the whole experiment as the demo does and print the seconds."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "demos")]
+    import esl_simulation as esl
+
+    config = esl.quick_config() if quick else esl.full_config()
+    begin = time.perf_counter()
+    esl.run(config, jobs=jobs)
+    wall = time.perf_counter() - begin
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    print(json.dumps({"wall": wall, "cpu": sum(u.ru_utime + u.ru_stime for u in usage)}))
+
+
+def full_run(jobs: int, quick: bool) -> dict[str, Any]:
+    """The new code's whole experiment, timed in a fresh subprocess; with the load before."""
+    load = os.getloadavg()
+    command = [sys.executable, __file__, "--time-run", str(jobs), *(["--quick"] * quick)]
+    out = subprocess.run(command, cwd=ROOT, check=True, text=True, capture_output=True,
+                         env={**os.environ, **THREADS}).stdout
+    timed = json.loads(out)
+    return {"jobs": jobs, "wall_seconds": round(timed["wall"], 2),
+            "cpu_seconds": round(timed["cpu"], 2), "load_before": [round(v, 2) for v in load]}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: compare, print a summary, write the JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default=BASE, help=f"the old commit (default {BASE})")
     parser.add_argument("--chunks", type=int, default=10, help="interleaved chunks (10)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes of the full run")
+    parser.add_argument("--no-wall", action="store_true", help="skip the timed full run")
     parser.add_argument("--quick", action="store_true", help="one fit in twenty")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "esl.json")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--time-run", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker)
         return 0
+    if args.time_run:
+        time_run(args.time_run, args.quick)
+        return 0
     result = compare(args.base, max(1, args.chunks), args.quick)
+    if not args.no_wall:
+        result["full_run"] = full_run(max(1, args.jobs), args.quick)
+        run = result["full_run"]
+        print(f"full run with {run['jobs']} jobs: {run['wall_seconds']:.1f} s wall, "
+              f"{run['cpu_seconds']:.1f} s CPU (load {run['load_before'][0]:.1f})")
     print(f"ESL §11.6, {result['fits']} fits: CPU {result['cpu_seconds_old']:.2f} s at "
           f"{result['base']}, {result['cpu_seconds_new']:.2f} s now: ratio {result['ratio']:.3f} "
           f"(chunks {min(result['chunk_ratios']):.3f}–{max(result['chunk_ratios']):.3f}); "
