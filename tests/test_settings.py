@@ -47,7 +47,8 @@ def test_mypy_checks_the_names_and_types_of_fits_settings(
         fit(net, [[0.0, 1.0]], [1.0], learning_rate=0.1)
         """), encoding="utf-8")
     # mypy's cache lives in pytest's (.pytest_cache): a cold run takes ~10 s, a warm one ~1 s.
-    cache = request.config.cache.mkdir("mypy") if request.config.cache else tmp_path
+    pytest_cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+    cache = pytest_cache.mkdir("mypy") if pytest_cache is not None else tmp_path
     out, err, status = api.run(["--no-error-summary", "--cache-dir", str(cache), str(snippet)])
     errors = {int(line.split(":")[1]): line.split(": error: ")[1]
               for line in out.splitlines() if ": error: " in line}
