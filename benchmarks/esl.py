@@ -19,22 +19,22 @@ Then, unless ``--no-wall``, the new code runs the whole experiment as the demo d
 subprocess, timed on the wall clock and by its CPU time (its own and its workers'); on a
 shared machine that wall time depends on the load, which is reported with it.
 
-Writes ``benchmarks/results/esl.json`` (``--out``): CPU seconds per side, their ratio (new /
-old) and the per-chunk ratios, whether the results are identical, the full run's wall and
-CPU seconds, the load average before and after, and the machine. ``--quick`` runs one fit in
-twenty (a smoke test, and the full run's quick configuration).
+The numbers go into the results file ``benchmarks/results/esl.json`` (format:
+``benchmarks/results.py``), from which the docs' ESL page renders them: a table of both
+sides' CPU seconds and their ratio (new / old, with the range of the per-chunk ratios), and
+values for the ratio and the full run's wall and CPU seconds; each says the load average
+before and after. ``--quick`` runs one fit in twenty and the full run's quick configuration
+(a smoke test, which writes no results file unless ``--results`` is given).
 
 Usage: ``python benchmarks/esl.py [--base COMMIT] [--chunks N] [--jobs J] [--no-wall]
-[--quick] [--out FILE]``.
+[--quick] [--results FILE]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -47,6 +47,10 @@ from pathlib import Path
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a fresh clone
+
+from benchmarks.results import RESULTS_DIR, Column, Table, markdown, run_info, save  # noqa: E402
+
 BASE = "5413219"
 """The commit before issue 16 (its nn/ re-checked the data at every evaluation)."""
 THREADS = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
@@ -146,25 +150,11 @@ def compare(base: str, chunks: int, quick: bool) -> dict[str, Any]:
             new.close()
         finally:
             old.close()
-    mismatches = sum(a != b for a, b in zip(old.errors, new.errors, strict=True))
-    return {
-        "base": base,
-        "fits": len(tasks),
-        "chunks": len(old.chunk_cpu),
-        "cpu_seconds_old": round(old.cpu, 3),
-        "cpu_seconds_new": round(new.cpu, 3),
-        "ratio": round(new.cpu / old.cpu, 3),
-        "chunk_ratios": [round(n / o, 3) for n, o in zip(new.chunk_cpu, old.chunk_cpu,
-                                                         strict=True)],
-        "identical": mismatches == 0,
-        "mismatches": mismatches,
-        "load_before": [round(v, 2) for v in load_before],
-        "load_after": [round(v, 2) for v in os.getloadavg()],
-        "quick": quick,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
-                   f"{platform.python_version()}",
-        "date": datetime.date.today().isoformat(),
-    }
+    ratios = [n / o for n, o in zip(new.chunk_cpu, old.chunk_cpu, strict=True)]
+    return {"fits": len(tasks), "chunks": len(ratios), "cpu_old": old.cpu, "cpu_new": new.cpu,
+            "ratio": new.cpu / old.cpu, "low": min(ratios), "high": max(ratios),
+            "same": sum(a == b for a, b in zip(old.errors, new.errors, strict=True)),
+            "load": f"{load_before[0]:.1f} → {os.getloadavg()[0]:.1f}"}
 
 
 def time_run(jobs: int, quick: bool) -> None:
@@ -181,14 +171,28 @@ def time_run(jobs: int, quick: bool) -> None:
 
 
 def full_run(jobs: int, quick: bool) -> dict[str, Any]:
-    """The new code's whole experiment, timed in a fresh subprocess; with the load before."""
-    load = os.getloadavg()
+    """The new code's whole experiment, timed in a fresh subprocess, and the load around it."""
+    load = os.getloadavg()[0]
     command = [sys.executable, __file__, "--time-run", str(jobs), *(["--quick"] * quick)]
     out = subprocess.run(command, cwd=ROOT, check=True, text=True, capture_output=True,
                          env={**os.environ, **THREADS}).stdout
-    timed = json.loads(out)
-    return {"jobs": jobs, "wall_seconds": round(timed["wall"], 2),
-            "cpu_seconds": round(timed["cpu"], 2), "load_before": [round(v, 2) for v in load]}
+    return json.loads(out) | {"jobs": jobs, "load": f"{load:.1f} → {os.getloadavg()[0]:.1f}"}
+
+
+def table(base: str, cmp: dict[str, Any]) -> Table:
+    """Both sides' CPU seconds and their ratio, as the docs show them."""
+    return Table(
+        f"ESL §11.6, {cmp['fits']} BFGS fits: CPU time before issue 16 and now, interleaved "
+        f"in {cmp['chunks']} chunks in one run (single-threaded BLAS; load average "
+        f"{cmp['load']})",
+        [Column("code", "code"), Column("cpu", "CPU time", "time"),
+         Column("ratio", "ratio to before", "{:.2f}"), Column("chunks", "per chunk"),
+         Column("identical", "identical results")],
+        [{"code": f"before issue 16 ({base})", "cpu": cmp["cpu_old"], "ratio": 1.0},
+         {"code": "now", "cpu": cmp["cpu_new"], "ratio": cmp["ratio"],
+          "chunks": f"{cmp['low']:.2f}–{cmp['high']:.2f}",
+          "identical": f"{cmp['same']} of {cmp['fits']} fits"}],
+        run_info(base=base, load=cmp["load"], blas_threads=1))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,7 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes of the full run")
     parser.add_argument("--no-wall", action="store_true", help="skip the timed full run")
     parser.add_argument("--quick", action="store_true", help="one fit in twenty")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "esl.json")
+    parser.add_argument("--results", type=Path, help="the JSON results file to update "
+                        "(default: benchmarks/results/esl.json; none with --quick)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--time-run", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -209,22 +214,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.time_run:
         time_run(args.time_run, args.quick)
         return 0
-    result = compare(args.base, max(1, args.chunks), args.quick)
+    cmp = compare(args.base, max(1, args.chunks), args.quick)
+    tables = {"cpu": table(args.base, cmp)}
+    print(markdown(tables["cpu"]))
+    values = {"cpu_ratio": {"value": round(cmp["ratio"], 3), "format": "{:.2f}",
+                            "run": tables["cpu"].run}}
     if not args.no_wall:
-        result["full_run"] = full_run(max(1, args.jobs), args.quick)
-        run = result["full_run"]
-        print(f"full run with {run['jobs']} jobs: {run['wall_seconds']:.1f} s wall, "
-              f"{run['cpu_seconds']:.1f} s CPU (load {run['load_before'][0]:.1f})")
-    print(f"ESL §11.6, {result['fits']} fits: CPU {result['cpu_seconds_old']:.2f} s at "
-          f"{result['base']}, {result['cpu_seconds_new']:.2f} s now: ratio {result['ratio']:.3f} "
-          f"(chunks {min(result['chunk_ratios']):.3f}–{max(result['chunk_ratios']):.3f}); "
-          f"results identical: {result['identical']}; load {result['load_before'][0]:.1f} → "
-          f"{result['load_after'][0]:.1f}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0 if result["identical"] else 1
-
+        run = full_run(max(1, args.jobs), args.quick)
+        tables["full_run"] = Table(
+            "The whole experiment as the demo runs it, now: wall clock and CPU time (its own "
+            "and its workers')",
+            [Column("jobs", "worker processes"), Column("wall", "wall time", "time"),
+             Column("cpu", "CPU time", "time"), Column("load", "load average")],
+            [run], run_info(blas_threads=1))
+        values["full_run_wall"] = {"value": round(run["wall"], 2), "format": "{:.1f} s",
+                                   "run": tables["full_run"].run}
+        print(markdown(tables["full_run"]))
+    path = args.results or (None if args.quick else RESULTS_DIR / "esl.json")
+    if path is not None:
+        save(path, tables=tables, values=values)
+        print(f"wrote {path}")
+    return 0 if cmp["same"] == cmp["fits"] else 1
 
 if __name__ == "__main__":
     sys.exit(main())
