@@ -118,6 +118,7 @@ class ClosedForm(_Parameters):
                 theta[self.split :].reshape(self.shapes[1]))
 
     def risk(self, theta: Array, x: Array, y: Array, need_grad: bool) -> tuple[float, Array | None]:
+        """Σ_i R_i and its gradient by back-propagation (:func:`nn.backprop.evaluate`)."""
         alpha, beta = self._unpack(theta)
         value, g_alpha, g_beta = backprop.evaluate(alpha, beta, x, y, self.loss, self.output,
                                                    need_grad)
@@ -126,6 +127,7 @@ class ClosedForm(_Parameters):
         return value, np.concatenate([g_alpha.ravel(), g_beta.ravel()])
 
     def predict(self, theta: Array, x: Array) -> Array:
+        """f(x_i) at θ, by the closed form's forward pass."""
         return backprop.outputs(*self._unpack(theta), x, self.output)
 
 
@@ -168,6 +170,7 @@ class Traced(_Parameters):
         return self.loss(outs, targets)
 
     def risk(self, theta: Array, x: Array, y: Array, need_grad: bool) -> tuple[float, Array | None]:
+        """Σ_i R_i and its gradient from the loss tape (traced on the first call); sets θ."""
         rows = np.hstack([x, y])
         if self._loss_tape is None:  # traced once, on the first example seen
             self._loss_tape = trace(self._example_loss, inputs=rows[0].tolist(),
@@ -179,6 +182,7 @@ class Traced(_Parameters):
         return float(risks.sum()), grad
 
     def predict(self, theta: Array, x: Array) -> Array:
+        """f(x_i) at θ from one tape per output; the model's own weights are kept."""
         if not self._output_tapes:  # one tape per output, traced on the first row
             with no_grad():
                 k = len(self._outputs([Value(v) for v in x[0].tolist()]))
