@@ -27,7 +27,7 @@ Penalties cover all weights, intercepts included, as in :mod:`nn.backprop`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -40,6 +40,9 @@ from nn.module import Module, Parameter
 from nn.notation import LOSS_LABEL, numbered, two_layer_names
 from nn.options import DEFAULT_PENALTY, LOSSES, OUTPUTS, check_pairing
 from nn.rng import INIT_RANGE, RandomSource, as_generator, uniform_weights
+
+if TYPE_CHECKING:
+    from autograd.viz import Note
 
 __all__ = ["LOSSES", "OUTPUTS", "NetForward", "TwoLayerNet", "net_forward", "observation_loss"]
 
@@ -224,6 +227,19 @@ class TwoLayerNet(Module):
     def loss(self, fwd: NetForward, y: Sequence[Scalar], loss: str = "squared") -> Value:
         """R_i of one forward pass: see :func:`observation_loss`."""
         return observation_loss(fwd, y, loss, self.output)
+
+    def notes(self, fwd: NetForward, x: Sequence[Scalar], y: Sequence[Scalar],
+              loss: str = "squared") -> dict[Value, Note]:
+        """The lecture's names for one observation's gradients, to pass to the drawings.
+
+        δ_k on the output pre-activations, s_m on the hidden ones and ∂R_i/∂β_km = δ_k z_m,
+        ∂R_i/∂α_ml = s_m x_l on the weights, each with its value from :mod:`nn.backprop`;
+        see :func:`nn.notes.backprop_notes`. ``backward_page(R_i, notes=net.notes(fwd, x,
+        y))`` then writes each at the step that completes it, beside autodiff's value.
+        """
+        from nn.notes import backprop_notes  # the drawing layer, imported when first asked for
+
+        return backprop_notes(self, fwd, x, y, loss)
 
     def penalty(self, kind: str | None, lam: float) -> Value | None:
         """λJ over all parameters, intercepts included (None for ``kind=None``)."""
