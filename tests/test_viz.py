@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -663,13 +664,33 @@ def test_local_derivatives_are_the_ops_own() -> None:
     assert local_derivative(OPS["sqrt"], ["x"], 0) == "sqrt′(x)"
     assert local_derivative(OPS["mul"], ["w", "x"], 1) == "∂(w × x)/∂x"
     assert local_derivative(OPS["sub"], ["y₁", "a + b"], 1) == "∂(y₁ − (a + b))/∂(a + b)"
-    # A user's op is written from its own name and symbol; any number of operands.
-    mine = OPS["tanh"]._replace(name="my_tanh", symbol="my_tanh")
-    assert local_derivative(mine, ["x"], 0) == "my_tanh′(x)"
-    hypot = OPS["mul"]._replace(name="hypot", symbol="hypot")
-    assert local_derivative(hypot, ["a", "b", "c"], 2) == "∂hypot(a, b, c)/∂c"
-    names = ["a", "b", "c", "d", "e"]
-    assert local_derivative(OPS["add"], names, 2) == "∂(a + b + … + e)/∂c"
+
+
+def test_a_users_ops_are_written_from_their_own_row() -> None:
+    """Ops declared with autograd.op, of any number of operands, read like the built-ins."""
+    from autograd import op
+
+    @op(partials=lambda xs, out: (1 - out * out,))
+    def my_tanh(x: float) -> float:
+        return math.tanh(x)
+
+    @op(partials=lambda xs, out: (xs[1], xs[0], 1.0), symbol="fma")
+    def fma(a: float, b: float, c: float) -> float:
+        return a * b + c
+
+    @op(partials=lambda xs, out: (1.0,) * len(xs), symbol="⊕", operator=True, arity=5)
+    def add5(*xs: float) -> float:
+        return math.fsum(xs)
+
+    a, b, c = Value(0.5, label="a"), Value(2.0, label="b"), Value(1.0, label="c")
+    y = my_tanh(fma(a, b, c))
+    y.label = "y"
+    texts = [f.text for f in backward_frames(y)]
+    assert texts[1] == "∂y/∂n3 += ∂y/∂y · my_tanh′(n3) = 1 · 0.07065 = 0.07065"
+    assert texts[2].startswith("∂y/∂a += ∂y/∂n3 · ∂fma(a, b, c)/∂a = 0.07065 · 2 = ")
+    xs = [Value(float(i), label=f"x{i}") for i in range(5)]
+    z = add5(*xs)
+    assert backward_frames(z)[3].text.startswith("∂n5/∂x2 += ∂n5/∂n5 · ∂(x0 ⊕ x1 ⊕ … ⊕ x4)/∂x2")
 
 
 def test_constants_are_named_by_their_number_or_label() -> None:

@@ -96,18 +96,20 @@ class Replay(NamedTuple):
 def local_derivative(op: Op, operands: Sequence[str], k: int) -> str:
     """∂out/∂(operand k) written as the op's own: ``tanh′(n)``, ``∂(w × x)/∂w``.
 
-    Built from the op's ``symbol`` (or its ``name`` where the symbol is not a word, as for
-    ``−`` or ``√``), so a user's op ``my_tanh`` reads ``my_tanh′(x)``; with several
-    operands, an infix symbol reads ``∂(a + b)/∂a`` and a word ``∂hypot(a, b)/∂a``.
+    Built from the op's row, so any declared op reads the same way: one operand gives
+    ``symbol′(x)`` (the symbol if it is a word, such as ``σ`` or ``my_tanh``, else the
+    op's name: ``sqrt′(x)``); an operator (``+``, ``×``) gives ``∂(a + b)/∂a``; any other
+    op ``∂fma(a, b, c)/∂b``.
     """
-    word = op.symbol if op.symbol.isidentifier() else op.name
+    symbol = op.symbol
+    word = symbol if all(c.isalnum() or c == "_" for c in symbol) else (op.call or op.name)
     if len(operands) == 1:
         return f"{word}′({operands[0]})"
     shown = [grouped(name) for name in operands]
     if len(shown) > 4:
         shown = [shown[0], shown[1], "…", shown[-1]]
-    written = (f"{word}({', '.join(shown)})" if op.symbol.isidentifier()
-               else "(" + f" {op.symbol} ".join(shown) + ")")
+    written = ("(" + f" {symbol} ".join(shown) + ")" if op.call is None
+               else f"{word}({', '.join(shown)})")
     return f"∂{written}/∂{grouped(operands[k])}"
 
 
