@@ -123,8 +123,10 @@ def backward_page(root: Value, *, rankdir: str | None = None,
 
     Args:
         root: The output Value.
-        rankdir: Layout direction, as in :func:`~autograd.viz.to_dot`; None chooses, per
-            graph, the one that shows it largest in a 1280 px wide window.
+        rankdir: Layout direction, as in :func:`~autograd.viz.to_dot`; None chooses the
+            direction and spacing per graph, for a 1280 × 800 window: the drawings' left to
+            right layout when the whole graph fits at full size, else the one that shows
+            the most of it without sideways scrolling, labels at least 10 px tall.
         max_nodes: Refuse graphs with more Values than this.
         parameters: Leaves to draw as parameters, as in :func:`~autograd.viz.to_dot`.
         title: The page's heading.
@@ -148,12 +150,11 @@ def backward_page(root: Value, *, rankdir: str | None = None,
         widest[s.receiver] = max(widest[s.receiver], grad_cell(s.value), key=len)
     svg, height = _drawing(plan, list(widest.values()), rankdir, program, not exercise)
     frames = [_frame(plan, sequence, n, exercise) for n in range(len(sequence))]
-    if walk.refusal is not None:
+    if walk.refusal is not None:  # the last frame: where and why backward() refuses
         r = walk.refusal
-        frames.append({**_frame(plan, sequence, 0, False), "node": f"n{r.node}",
-                       "parent": None if r.parent is None else f"n{r.parent}",
-                       "edges": list(r.edges), "text": r.text, "formula": r.text,
-                       "rule": r.rule, "refused": True})
+        frames.append({"node": f"n{r.node}", "parent": None if r.parent is None else f"n{r.parent}",
+                       "edges": list(r.edges), "grad": "", "text": r.text, "formula": r.text,
+                       "rule": r.rule, "note": "", "hint": "", "ask": None, "refused": True})
     title = visible(title)
     data = {"title": title, "svg": svg, "frames": frames, "exercise": exercise,
             "tolerance": TOLERANCE,
