@@ -43,6 +43,7 @@ SMALL_FONT_SIZE = 10
 """Points; the constants' small boxes, the smallest text drawn."""
 ROLE_COLORS = {"input": "#dbeafe", "parameter": "#fbcfe8", "constant": "#f3f4f6",
                "interior": "#ffffff", "root": "#ede9fe"}
+"""Fill colour of a box by the node's role in the graph."""
 HOT_EDGE_COLOR = "#dc2626"
 """The edges a backward step's gradient flows along (the frames' DOT and the page's script)."""
 Spacing = tuple[float, float]
