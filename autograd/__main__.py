@@ -83,6 +83,8 @@ def _check_outputs(output: str | None, page: str | None) -> None:
 def _graph_command(args: argparse.Namespace) -> int:
     if args.format is not None and args.output is None:
         raise ValueError("--format sets the picture format of -o: give -o FILE too")
+    if args.exercise and args.html is None:
+        raise ValueError("--exercise makes the --html page an exercise: give --html FILE too")
     _check_outputs(args.output, args.html)
     at = ",".join(part for part in args.at or [] if part.strip())  # --at "" means none
     values = parse_at(at) if at else {}
@@ -112,7 +114,8 @@ def _graph_command(args: argparse.Namespace) -> int:
     drawing: dict[str, Any] = {"rankdir": args.rankdir, "program": args.renderer}
     if args.max_nodes is not None:
         drawing["max_nodes"] = args.max_nodes
-    page = backward_page(result, **drawing) if args.html is not None else None
+    page = (backward_page(result, exercise=args.exercise, **drawing) if args.html is not None
+            else None)
     if args.output is not None:
         written = render(result, args.output, format=args.format, **drawing)
         _say(f"wrote {written}", stream)
@@ -149,6 +152,9 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", default=None,
                        help="picture format for -o (default: from the file's suffix, else svg)")
     graph.add_argument("--html", metavar="FILE", help="write the step-by-step backward page here")
+    graph.add_argument("--exercise", action="store_true",
+                       help="make the --html page an exercise: it hides the gradients and "
+                       "checks the ones you type")
     graph.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"],
                        help="layout direction (default LR: left to right)")
     graph.add_argument("--max-nodes", type=int, default=None, metavar="N",

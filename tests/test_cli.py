@@ -40,7 +40,7 @@ def test_prints_the_gradient_table_and_writes_files(tmp_path: Path,
     ET.parse(svg)  # well-formed XML
     html = page.read_text(encoding="utf-8")
     assert "\\u003csvg" in html and html.count('"text": ') == 6  # start + one step per input edge
-    assert r"\u2202f/\u2202w += \u2202f/\u2202n2 \u00b7 \u2202n2/\u2202w" in html
+    assert r"\u2202f/\u2202w += \u2202f/\u2202n2 \u00b7 \u2202(w \u00d7 x)/\u2202w" in html
 
 
 @pytest.mark.parametrize(("expression", "at", "first_line"), [

@@ -24,9 +24,10 @@ import pytest
 import autograd
 import nn
 
-NN_MODULES = ["nn", "nn.module", "nn.layers", "nn.two_layer", "nn.losses", "nn.backprop",
-              "nn.derivation", "nn.train", "nn.settings", "nn.objectives", "nn.observers",
-              "nn.progress", "nn.optim", "nn.data", "nn.rng", "nn.options", "nn.args"]
+NN_MODULES = ["nn", "nn.module", "nn.layers", "nn.two_layer", "nn.notation", "nn.notes",
+              "nn.losses", "nn.backprop", "nn.derivation", "nn.train", "nn.settings",
+              "nn.objectives", "nn.observers", "nn.progress", "nn.optim", "nn.data", "nn.rng",
+              "nn.options", "nn.args"]
 PUBLIC_MODULES = ["autograd", "autograd.testing", "autograd.viz", *NN_MODULES]
 
 

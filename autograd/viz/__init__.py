@@ -4,13 +4,17 @@
   text that Jupyter shows as SVG and PNG); :func:`render` writes it to a file.
 * :mod:`.renderer`: finds ``dot`` or the pip-installed ``graphviz-pure`` and runs it,
   bounded in size and time; every failure is a :class:`RenderError`.
+* :mod:`.notes`: :class:`Note`, what a node's gradient means and its closed-form value,
+  kept beside the graph (a mapping node → Note) and passed to the functions below.
 * :mod:`.steps`: :func:`backward_frames` replays the backward pass one chain-rule product
   at a time, as :class:`Frame` drawings.
 * :mod:`.page`: :func:`backward_page` makes one self-contained web page that steps through
-  those frames (shown inline in Jupyter); :func:`write_backward_html` saves it.
+  those frames, or asks for each gradient as an exercise (shown inline in Jupyter);
+  :func:`write_backward_html` saves it.
 """
 
 from autograd.viz.dot import DEFAULT_MAX_NODES, ROLE_COLORS, Graph, render, to_dot
+from autograd.viz.notes import Note
 from autograd.viz.page import BackwardPage, backward_page, write_backward_html
 from autograd.viz.renderer import (
     MAX_LAYOUT_COST,
@@ -33,6 +37,7 @@ __all__ = [
     "BackwardPage",
     "Frame",
     "Graph",
+    "Note",
     "RenderError",
     "RenderFailedError",
     "RenderTimeoutError",
