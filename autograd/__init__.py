@@ -22,10 +22,11 @@ from autograd.check import (
     gradcheck,
     numerical_grad,
 )
-from autograd.functional import grad, hessian, value_and_grad
+from autograd.errors import DivisionByZeroError, DomainError, EngineError, FloatOverflowError
+from autograd.functional import grad, hessian, jvp, value_and_grad
 from autograd.graph import topological_order
-from autograd.mode import TraceError, no_grad
-from autograd.ops import OPS, Op
+from autograd.mode import TraceError, enable_grad, no_grad
+from autograd.ops import OPS, Op, op
 from autograd.value import Value, backward
 
 _LAZY = {"Tape": "autograd.tape", "trace": "autograd.tape",
@@ -42,6 +43,10 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "OPS",
+    "DivisionByZeroError",
+    "DomainError",
+    "EngineError",
+    "FloatOverflowError",
     "GradComparison",
     "GradcheckError",
     "GradcheckReport",
@@ -52,11 +57,14 @@ __all__ = [
     "backward",
     "backward_frames",
     "backward_page",
+    "enable_grad",
     "grad",
     "gradcheck",
     "hessian",
+    "jvp",
     "no_grad",
     "numerical_grad",
+    "op",
     "render",
     "to_dot",
     "topological_order",

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from autograd.graph import gradients, topological_order
+from autograd.graph import gradients, restoring_grads
 from autograd.value import Value
 
 
@@ -134,19 +134,15 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e
         raise ValueError(f"gradcheck: rtol and atol must be >= 0, got rtol={rtol!r}, "
                          f"atol={atol!r}")
     leaves = _leaves(inputs)
-    out = _scalar(f, leaves)
     # f may call backward() itself (to check a second derivative), changing the grads of the
-    # Values it closes over (a model's parameters): every leaf of f's graph gets its grad
-    # back, whatever happens. The analytic gradients come from a pass that touches no grad.
-    others = [n for n in topological_order(out) if not n.parents]
-    saved = [n.grad for n in others]
-    try:
+    # Values it closes over (a model's parameters): whatever any pass commits while f runs
+    # is put back, from before f's first call. The analytic gradients come from a pass that
+    # touches no grad.
+    with restoring_grads():
+        out = _scalar(f, leaves)
         table = gradients(out)
         analytic = [float(table.get(leaf, 0.0)) for leaf in leaves]
         numeric = numerical_grad(f, inputs, eps)
-    finally:
-        for n, g in zip(others, saved, strict=True):
-            n.grad = g
     rows = []
     for j, (leaf, ana, num) in enumerate(zip(leaves, analytic, numeric, strict=True)):
         err = abs(ana - num)

@@ -17,13 +17,14 @@ committing, so a model's parameters that ``f`` closes over are left exactly as t
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.graph import gradients
+from autograd.graph import gradients, tangent
+from autograd.mode import enable_grad
 from autograd.value import Value
 
-__all__ = ["grad", "hessian", "value_and_grad"]
+__all__ = ["grad", "hessian", "jvp", "value_and_grad"]
 
 Argnums = int | tuple[int, ...]
 
@@ -61,7 +62,8 @@ def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, An
             raise TypeError(f"argument {k} is differentiated, so it must be a real number, got "
                             f"{type(args[k]).__name__} (pass v.data for a Value v)")
     call = [Value(a, label=f"x{k}") if _is_number(a) else a for k, a in enumerate(args)]
-    out = f(*call, **kwargs)
+    with enable_grad():  # an explicit request: an enclosing no_grad() must not change it
+        out = f(*call, **kwargs)
     if not isinstance(out, Value) and not _is_number(out):
         raise TypeError(f"the function must return a Value (or a number), got "
                         f"{type(out).__name__}")
@@ -129,7 +131,8 @@ def hessian(f: Callable[..., Any], argnums: Argnums | None = None
     def second_derivatives(*args: Any, **kwargs: Any) -> list[list[float]]:
         chosen = tuple(range(len(args))) if argnums is None else argnums
         out, leaves = _evaluate(f, args, kwargs, _positions(chosen, len(args)))
-        first = _table(out, Value(1.0))
+        with enable_grad():
+            first = _table(out, Value(1.0))
         rows = []
         for leaf in leaves:
             g = first.get(leaf)
@@ -138,3 +141,40 @@ def hessian(f: Callable[..., Any], argnums: Argnums | None = None
         return rows
 
     return second_derivatives
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]
+        ) -> tuple[float, float]:
+    """Forward mode: ``f(*primals)`` and its directional derivative along ``tangents``.
+
+    JAX's name and convention: the result is ``(f(x), Σ_j ∂f/∂x_j · t_j)``. One forward sweep
+    carries the tangents through the same op rows that ``backward`` uses, so one call gives
+    one directional derivative (one column of the Jacobian); reverse mode (:func:`grad`) gives
+    every partial derivative in one backward pass.
+
+    >>> from autograd import jvp
+    >>> jvp(lambda x, y: x * y + x.sin(), (0.0, 2.0), (1.0, 0.0))  # ∂/∂x at (0, 2)
+    (0.0, 3.0)
+
+    Args:
+        f: A function of floats, written with Value operations, returning a scalar Value.
+        primals: The point: one real number per positional argument of ``f``.
+        tangents: The direction: one real number per primal.
+
+    Returns:
+        ``(value, tangent)`` as floats.
+
+    Raises:
+        TypeError: ``primals`` or ``tangents`` hold something other than real numbers, or
+            ``f`` returns neither a Value nor a number.
+        ValueError: ``tangents`` is not as long as ``primals``, or holds nan or inf.
+        DivisionByZeroError, DomainError, FloatOverflowError: From the engine.
+    """
+    args, direction = tuple(primals), tuple(tangents)
+    if len(direction) != len(args):
+        raise ValueError(f"jvp: {len(direction)} tangents for {len(args)} primals")
+    seeds = [Value(t).data for t in direction]  # checked: finite real numbers
+    out, leaves = _evaluate(f, args, {}, _positions(tuple(range(len(args))), len(args)))
+    if not isinstance(out, Value):
+        return float(out), 0.0
+    return out.data, tangent(out, dict(zip(leaves, seeds, strict=True)))

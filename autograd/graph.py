@@ -1,23 +1,37 @@
 """The backward pass: topological order of the graph, then the chain rule, node by node.
 
 The walk is written against :class:`Node`, the little a graph node must have (``data``,
-``grad``, ``parents``, ``op``), so this module needs nothing from ``value.py``. Both walks
-are iterative (an explicit stack, no recursion): a graph a million nodes deep works without
-touching Python's recursion limit.
+``grad``, ``parents``, ``op`` and a scratch slot ``_g``), so this module needs nothing from
+``value.py``. It is iterative (an explicit stack, no recursion): a graph a million nodes deep
+works without touching Python's recursion limit.
 
-A backward pass is a transaction: :func:`gradients` computes every gradient into a fresh
-table and checks it (every op's domain, every number finite) without touching any node;
-:func:`backward` then commits the table to the ``.grad`` attributes. An error on the way
-leaves every ``.grad`` exactly as it was.
+A backward pass is a transaction. The gradients are summed in each node's scratch slot
+``_g``, never in ``.grad``; they are checked (every op's domain, every number finite), and
+only then committed to ``.grad`` in one write that runs in C, so that an error or an
+interrupt anywhere leaves every ``.grad`` exactly as it was. A pass holds the engine's lock
+from its first step to its last: it owns the scratch slots of the nodes it visits, and
+threads that back-propagate into shared parameters add up exactly. (A scalar pass holds the
+GIL throughout anyway; the tape, whose array work can overlap, takes the lock only to
+commit, through :func:`accumulate`.)
+
+There is one chain-rule step, :func:`chain_rule_step`: the ``create_graph`` pass, the tape
+and the step-by-step frames call it; the float pass unrolls the same rule for one, two or
+more operands (the tests check the two agree for every op, ``None`` partials included).
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from contextlib import nullcontext
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import Any, Protocol, Self, TypeVar
 
+from autograd.errors import FloatOverflowError
 from autograd.mode import RECORDING, no_grad
 from autograd.ops import Op
 
@@ -26,6 +40,7 @@ class Node(Protocol):
     """What the graph code needs of a node (``autograd.Value`` is one)."""
 
     grad: Any
+    _g: Any  # the pass's scratch: a walk's mark, then the gradient being summed
 
     @property
     def data(self) -> float: ...
@@ -39,36 +54,98 @@ class Node(Protocol):
 
 N = TypeVar("N", bound=Node)
 
-_COMMIT = threading.Lock()  # held while a backward pass writes its gradients (no state)
+_LOCK = threading.Lock()  # held by a pass from its walk to its commit (no other state)
+_IN_PASS: ContextVar[bool] = ContextVar("deltagrad_in_pass", default=False)
+_JOURNAL: ContextVar[list[tuple[Any, Any]] | None] = ContextVar("deltagrad_journal",
+                                                                 default=None)
+_SCRATCH = attrgetter("_g")
+_GRAD = attrgetter("grad")
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
+
+@contextmanager
+def _pass() -> Iterator[None]:
+    """Hold the engine's lock for one pass; refuse a pass started inside another."""
+    if _IN_PASS.get():
+        raise RuntimeError("a backward pass (or topological_order) was started inside "
+                           "another, e.g. from an op's partials: compute it outside")
+    token = _IN_PASS.set(True)
+    try:
+        with _LOCK:
+            yield
+    finally:
+        _IN_PASS.reset(token)
+
+
+def _set_all(nodes: Iterable[Node], name: str, values: Iterable[Any]) -> None:
+    """``node.<name> = value`` for every pair, in C: no Python bytecode runs in between.
+
+    So neither a ``KeyboardInterrupt`` (signal handlers run only between bytecodes) nor an
+    exception raised by a trace function can land between the first write and the last.
+    """
+    deque(map(setattr, nodes, repeat(name), values), maxlen=0)
+
+
+def _commit(nodes: list[N]) -> None:
+    """Write every node's scratch (its new gradient) to ``.grad``, all at once (lock held)."""
+    journal = _JOURNAL.get()
+    if journal is not None:  # inside restoring_grads(): remember what is overwritten
+        journal.extend(zip(nodes, map(_GRAD, nodes), strict=True))
+    _set_all(nodes, "grad", map(_SCRATCH, nodes))
+
+
+@contextmanager
+def restoring_grads() -> Iterator[None]:
+    """Within this block (in this context), ``.grad`` written by any backward pass or
+    :func:`accumulate` is put back as it was when the block ends, however it ends.
+
+    ``gradcheck`` runs the user's function inside it: a function that calls ``backward()``
+    itself (to check a second derivative) leaves the Values it closes over untouched.
+    """
+    journal: list[tuple[Any, Any]] = []
+    token = _JOURNAL.set(journal)
+    try:
+        yield
+    finally:
+        _JOURNAL.reset(token)
+        with _LOCK:  # newest first, so each node ends with its value from before the block
+            _set_all(map(_FIRST, reversed(journal)), "grad", map(_SECOND, reversed(journal)))
+
+
+def _walk(root: N) -> list[N]:
+    """Every node ``root`` depends on, each after all of its parents (caller holds the lock).
+
+    A depth-first walk: ``stack`` holds the current path, and a node is marked seen by a
+    mark of this walk's own in its scratch slot (so no per-node set entries or tuples).
+    """
+    mark = object()
+    order: list[N] = []
+    root._g = mark
+    stack = [root]
+    push, pop, place = stack.append, stack.pop, order.append
+    while stack:
+        for p in stack[-1].parents:
+            if p._g is not mark:  # descend into the first parent not yet visited
+                p._g = mark
+                push(p)
+                break
+        else:  # every parent is placed: the node follows them
+            place(pop())
+    return order
 
 
 def topological_order(root: N) -> list[N]:
     """Every node ``root`` depends on, each after all of its parents; ``root`` is last.
 
-    The order is deterministic: parents are visited in the order they were given
-    (a depth-first walk; ``stack`` holds the current path, so no per-node tuples).
+    The order is deterministic: parents are visited in the order they were given.
     """
-    return _walk(root)[0]
-
-
-def _walk(root: N) -> tuple[list[N], dict[N, Any]]:
-    """The topological order, and a table with a 0.0 for every node (the walk's seen-set).
-
-    The backward pass accumulates its gradients in that table, so one dict serves both.
-    """
-    order: list[N] = []
-    table: dict[N, Any] = {root: 0.0}
-    stack = [root]
-    push, pop, place = stack.append, stack.pop, order.append
-    while stack:
-        for p in stack[-1].parents:
-            if p not in table:  # descend into the first parent not yet visited
-                table[p] = 0.0
-                push(p)
-                break
-        else:  # every parent is placed: the node follows them
-            place(pop())
-    return order, table
+    with _pass():
+        order: list[N] = []
+        try:
+            order = _walk(root)
+        finally:
+            _set_all(order, "_g", repeat(None))
+        return order
 
 
 def chain_rule_step(op: Op, xs: Any, out: Any, g: Any) -> list[tuple[Any, Any] | None]:
@@ -83,67 +160,76 @@ def chain_rule_step(op: Op, xs: Any, out: Any, g: Any) -> list[tuple[Any, Any] |
     Returns:
         For each input ``x_j``: ``(∂out/∂x_j, g · ∂out/∂x_j)``, the local partial and the
         contribution to ∂root/∂x_j; or ``None`` if no gradient flows to that input.
-    """
-    return [None if d is None else (d, g * d) for d in op.partials(xs, out)]
-
-
-def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
-    """∂root/∂node for every node ``root`` depends on, without changing any node.
-
-    Args:
-        root: The node to differentiate.
-        seed: ∂root/∂root: ``1.0`` for numbers, or a Value one (``Value(1.0)``) to get every
-            gradient as a Value with its own graph (``create_graph``).
-
-    Returns:
-        A table from every node ``root`` depends on to its gradient (0 for a constant that
-        gets none, such as a number exponent).
 
     Raises:
-        ZeroDivisionError, ValueError, OverflowError: A local derivative is infinite or
-            undefined (the op's own message), or a gradient overflows to inf or nan (the
-            message names the op where it happened).
+        TypeError: The op's partials give a number of derivatives other than its arity.
     """
-    return _table(root, seed)[0]
+    ds = op.partials(xs, out)
+    if len(ds) != len(xs):
+        raise TypeError(f"op {op.name!r}: partials gave {len(ds)} derivatives for "
+                        f"{len(xs)} operands")
+    return [None if d is None else (d, g * d) for d in ds]
 
 
-def _table(root: N, seed: Any) -> tuple[dict[N, Any], list[N]]:
-    """The gradient table of :func:`gradients`, and the leaves (checked finite)."""
-    order, grads = _walk(root)
-    grads[root] = seed
-    leaves: list[N] = []
-    if type(seed) is float:  # the fast path: the same rule from the same row, on floats
-        for node in reversed(order):
-            parents = node.parents
-            if not parents:
-                leaves.append(node)
-                continue
-            g = grads[node]
-            if len(parents) == 1:  # every op has one or two operands
-                a = parents[0]
-                grads[a] += g * node.op.partials((a.data,), node.data)[0]
-                continue
+def _sum_floats(order: list[N]) -> None:
+    """The chain rule on floats, into the scratch slots (unrolled: runs once per node)."""
+    for node in reversed(order):
+        parents = node.parents
+        if not parents:
+            continue
+        g, n = node._g, len(parents)
+        if n == 1:
+            a = parents[0]
+            da = node.op.partials((a.data,), node.data)[0]
+            if da is not None:
+                a._g += g * da
+        elif n == 2:
             a, b = parents
             da, db = node.op.partials((a.data, b.data), node.data)
             if da is not None:
-                grads[a] += g * da
+                a._g += g * da
             if db is not None:
-                grads[b] += g * db
-    else:
-        if not RECORDING.get():
-            raise RuntimeError("backward(create_graph=True) inside no_grad() cannot record "
-                               "the gradients' graph")
-        for node in reversed(order):
-            if not node.parents:
-                leaves.append(node)
-                continue
-            step = chain_rule_step(node.op, node.parents, node, grads[node])
-            for parent, flow in zip(node.parents, step, strict=True):
+                b._g += g * db
+        else:
+            for p, flow in zip(parents, chain_rule_step(
+                    node.op, tuple([p.data for p in parents]), node.data, g), strict=True):
                 if flow is not None:
-                    grads[parent] = grads[parent] + flow[1]
-    if not _all_finite([grads[leaf] for leaf in leaves]):
-        _raise_where_it_overflowed(order, grads)
-    return grads, leaves
+                    p._g += flow[1]
+
+
+def _sum_values(order: list[N]) -> None:
+    """The chain rule on Values (``create_graph``): the gradients get graphs of their own."""
+    if not RECORDING.get():
+        raise RuntimeError("backward(create_graph=True) inside no_grad() cannot record "
+                           "the gradients' graph")
+    for node in reversed(order):
+        if not node.parents:
+            continue
+        try:
+            step = chain_rule_step(node.op, node.parents, node, node._g)
+        except TypeError as err:
+            raise TypeError(f"op {node.op.name!r}: its partials do not run on Values, so it "
+                            "cannot be differentiated twice (create_graph, hessian): write "
+                            f"them in arithmetic and Value methods ({err})") from err
+        for parent, flow in zip(node.parents, step, strict=True):
+            if flow is not None:
+                parent._g = parent._g + flow[1]
+
+
+def _sum(order: list[N], seed: Any) -> list[N]:
+    """Every node's ∂root/∂node into its scratch slot, checked; returns the leaves.
+
+    Raises:
+        DivisionByZeroError, DomainError, FloatOverflowError: A local derivative is
+            infinite or undefined (the op's own message), or a gradient overflows.
+    """
+    _set_all(order, "_g", repeat(0.0))
+    order[-1]._g = seed
+    (_sum_floats if type(seed) is float else _sum_values)(order)
+    leaves = [node for node in order if not node.parents]
+    if not _all_finite(list(map(_SCRATCH, leaves))):
+        _raise_where_it_overflowed(order)
+    return leaves
 
 
 def _finite(g: Any) -> bool:
@@ -160,24 +246,84 @@ def _all_finite(values: list[Any]) -> bool:
     return all(map(_finite, values))
 
 
-def _raise_where_it_overflowed(order: list[N], grads: dict[N, Any]) -> None:
+def _raise_where_it_overflowed(order: list[N]) -> None:
     """Raise for a gradient that overflowed to inf or nan, naming the op where it happened.
 
     A non-finite gradient anywhere flows into every node below it, so it reaches a leaf:
     checking the leaves is enough to know, and this walk finds where it began.
     """
     for node in reversed(order):  # the first node with a finite grad but a bad parent grad
-        if node.parents and _finite(grads[node]):
-            bad = [p for p in node.parents if not _finite(grads[p])]
+        if node.parents and _finite(node._g):
+            bad = [p for p in node.parents if not _finite(p._g)]
             if bad:
-                raise OverflowError(f"backward: {node.op.name} at {node!r} passed back a "
-                                    f"gradient of {grads[bad[0]]} (a local derivative or a "
-                                    "product overflowed)")
-    raise OverflowError("backward: a gradient overflowed a float")
+                raise FloatOverflowError(f"backward: {node.op.name} at {node!r} passed back "
+                                         f"a gradient of {bad[0]._g} (a local derivative or "
+                                         "a product overflowed)")
+    raise FloatOverflowError("backward: a gradient overflowed a float")
+
+
+def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
+    """∂root/∂node for every node ``root`` depends on, without changing any ``.grad``.
+
+    Args:
+        root: The node to differentiate.
+        seed: ∂L/∂root: ``1.0`` for ∂root/∂node itself, or a Value (``Value(1.0)``) to get
+            every gradient as a Value with its own graph (``create_graph``).
+
+    Returns:
+        A table from every node ``root`` depends on to its gradient (0 for a constant that
+        gets none, such as a number exponent).
+
+    Raises:
+        DivisionByZeroError, DomainError, FloatOverflowError: A local derivative is
+            infinite or undefined (the op's own message), or a gradient overflows to inf or
+            nan (the message names the op where it happened).
+    """
+    with _pass():
+        order: list[N] = []
+        try:
+            order = _walk(root)
+            _sum(order, seed)
+            return dict(zip(order, map(_SCRATCH, order), strict=True))
+        finally:
+            _set_all(order, "_g", repeat(None))
+
+
+def tangent(root: N, seeds: dict[N, float]) -> float:
+    """Forward mode: d root along the direction ``seeds`` (a tangent for some leaves).
+
+    One sweep in topological order carries each node's tangent ṫ = Σ_j ∂node/∂x_j · ẋ_j,
+    with the partials of the same op rows the backward pass uses; leaves not in ``seeds``
+    have tangent 0.
+
+    Raises:
+        DivisionByZeroError, DomainError, FloatOverflowError: As :func:`gradients`.
+    """
+    with _pass():
+        order: list[N] = []
+        try:
+            order = _walk(root)
+            _set_all(order, "_g", repeat(0.0))
+            for leaf, t in seeds.items():
+                leaf._g = t
+            for node in order:
+                parents = node.parents
+                if parents:
+                    t = 0.0
+                    ds = node.op.partials(tuple([p.data for p in parents]), node.data)
+                    for p, d in zip(parents, ds, strict=True):
+                        if d is not None:
+                            t += d * p._g
+                    node._g = t
+            if not math.isfinite(root._g):
+                raise FloatOverflowError("jvp: the tangent overflowed a float")
+            return float(root._g)
+        finally:
+            _set_all(order, "_g", repeat(None))
 
 
 def backward(root: N, seed: Any = 1.0) -> None:
-    """Set ``.grad`` of every node to ∂root/∂node by the chain rule, or change nothing.
+    """Set ``.grad`` of every node to seed · ∂root/∂node by the chain rule, or change nothing.
 
     Gradient semantics: leaves (nodes with no parents: inputs and parameters)
     *accumulate*, so several ``backward()`` calls add up, as in the batch gradient
@@ -190,20 +336,51 @@ def backward(root: N, seed: Any = 1.0) -> None:
         seed: As in :func:`gradients`.
 
     Raises:
-        As :func:`gradients`; then no ``.grad`` has changed.
+        As :func:`gradients`; and FloatOverflowError when an accumulated leaf gradient
+        would overflow. Then no ``.grad`` has changed, even after an interrupt.
     """
-    grads, leaves = _table(root, seed)
-    # Numbers added to a Value grad left by an earlier create_graph pass grow no graph;
-    # with create_graph the sums are part of the gradients' graph. The lock makes each
-    # commit whole, so threads back-propagating into shared parameters add up exactly.
-    with _COMMIT, no_grad() if type(seed) is float else nullcontext():
-        summed = [leaf.grad + grads[leaf] for leaf in leaves]
-        if not _all_finite(summed):
-            leaf, g = next((n, g) for n, g in zip(leaves, summed, strict=True)
-                           if not _finite(g))
-            raise OverflowError(f"backward: the accumulated gradient of {leaf!r} would "
-                                f"overflow to {g} (reset it with .grad = 0.0)")
-        for node, g in grads.items():  # commit: interior nodes fresh, leaves accumulated
-            node.grad = g
-        for leaf, g in zip(leaves, summed, strict=True):
-            leaf.grad = g
+    with _pass():
+        order: list[N] = []
+        try:
+            order = _walk(root)
+            leaves = _sum(order, seed)
+            # Numbers added to a Value grad left by an earlier create_graph pass grow no
+            # graph; with create_graph the sums are part of the gradients' graph.
+            with no_grad() if type(seed) is float else nullcontext():
+                for leaf in leaves:
+                    leaf._g = leaf.grad + leaf._g
+            _check_accumulated(leaves)
+            _commit(order)
+        finally:
+            _set_all(order, "_g", repeat(None))
+
+
+def _check_accumulated(leaves: Sequence[Node]) -> None:
+    """Raise FloatOverflowError if some leaf's summed gradient (in ``_g``) is not finite."""
+    summed = list(map(_SCRATCH, leaves))
+    if not _all_finite(summed):
+        leaf = next(n for n, g in zip(leaves, summed, strict=True) if not _finite(g))
+        raise FloatOverflowError(f"backward: the accumulated gradient of {leaf!r} would "
+                                 f"overflow to {leaf._g} (reset it with .grad = 0.0)")
+
+
+def accumulate(leaves: Sequence[Node], increments: Sequence[Any]) -> None:
+    """Add each increment to its leaf's ``.grad``: checked, then committed all at once.
+
+    Used by every road that commits summed gradients (the tape, ``fit``), so that they keep
+    ``backward``'s promises: threads add up exactly (the sums are read and written under the
+    engine's lock), an inf or nan is never stored, and an error or an interrupt changes
+    nothing.
+
+    Raises:
+        FloatOverflowError: Some accumulated gradient would not be finite; nothing changed.
+    """
+    with _pass():
+        leaves = list(leaves)
+        try:
+            _set_all(leaves, "_g", (leaf.grad + g for leaf, g in
+                                    zip(leaves, increments, strict=True)))
+            _check_accumulated(leaves)
+            _commit(leaves)
+        finally:
+            _set_all(leaves, "_g", repeat(None))

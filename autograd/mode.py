@@ -39,6 +39,16 @@ def no_grad() -> AbstractContextManager[None]:
     return _switched(RECORDING, False)
 
 
+def enable_grad() -> AbstractContextManager[None]:
+    """Within this block (in this thread), operations record a graph, even inside ``no_grad()``.
+
+    The explicit derivative requests (``grad``, ``value_and_grad``, ``hessian``, ``jvp``,
+    ``trace``, ``fit``, ``predict``) run their function inside it, so an enclosing
+    ``no_grad()`` cannot silently change their results.
+    """
+    return _switched(RECORDING, True)
+
+
 def tracing() -> AbstractContextManager[None]:
     """Within this block (in this thread), comparing a Value raises :class:`TraceError`."""
     return _switched(TRACING, True)

@@ -20,28 +20,36 @@ use, and only the tape calls it.
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable
+import numbers
+from collections.abc import Callable, Sequence
+from types import MappingProxyType
 from typing import Any, NamedTuple
+
+from autograd.errors import DivisionByZeroError, DomainError, FloatOverflowError
 
 Number = Any  # a float, a Value (create_graph) or a numpy array (the tape)
 
 
 class Op(NamedTuple):
-    """One differentiable operation.
+    """One differentiable operation: a row of the table, made by :func:`op`.
+
+    Calling it on Values (or numbers) computes it and records the node: ``fma(a, b, c)``.
 
     Attributes:
         name: Short name used in errors and graphs (``"mul"``).
         symbol: What graphs show for it (``"×"``).
         doc: The function and its derivatives, as the user would write them.
-        arity: How many operands it takes (1 or 2).
-        forward: The float function.
-        array_forward: The same function on numpy arrays (element-wise, same branches).
+        arity: How many operands it takes.
+        forward: The float function, ``forward(*xs) -> float``.
+        array_forward: The same function on arrays, for the tape (element-wise, same
+            branches); ``None`` if the op cannot be replayed on a batch.
         partials: ``partials(xs, out)`` returns ``∂out/∂x_j`` for each input ``x_j``, or
             ``None`` for an input that gets no gradient.
         check: ``check(*xs)`` raises if the float inputs are outside the op's domain.
-        call: The name of the function users call (``"exp"`` for ``x.exp()``), or ``None``
-            for an operator (``+``, ``**``).
+        call: The name messages write it with (``exp(1000)``); ``None`` for an operator,
+            written with its symbol (``10 ^ 400``).
     """
 
     name: str
@@ -49,10 +57,109 @@ class Op(NamedTuple):
     doc: str
     arity: int
     forward: Callable[..., float]
-    array_forward: Callable[..., Any]
-    partials: Callable[[Any, Number], tuple[Number | None, ...]]
+    array_forward: Callable[..., Any] | None
+    partials: Callable[[Any, Number], Sequence[Number | None]]
     check: Callable[..., None] | None = None
     call: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<op {self.name} ({self.arity} operand{'s' if self.arity != 1 else ''})>"
+
+    def __call__(self, *args: Any) -> Any:
+        """Apply the op to Values or real numbers: the new Value, recorded in the graph."""
+        from autograd.value import apply  # value.py builds on this module
+
+        if len(args) != self.arity:
+            raise TypeError(f"{self.name} takes {self.arity} operand"
+                            f"{'s' if self.arity != 1 else ''}, got {len(args)}")
+        out = apply(self, *args)
+        if out is NotImplemented:
+            bad = next(a for a in args if not isinstance(a, numbers.Real) or isinstance(a, bool))
+            raise TypeError(f"{self.name} needs Values or real numbers, got "
+                            f"{type(bad).__name__}: {bad!r}")
+        return out
+
+
+def _arity(forward: Callable[..., Any], name: str) -> int:
+    """How many positional operands ``forward`` takes (it must take a fixed number)."""
+    try:
+        params = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: math.tanh
+        return 1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind not in kinds and p.default is p.empty for p in params) or \
+            any(p.kind is p.VAR_POSITIONAL for p in params):
+        raise TypeError(f"op {name!r}: forward must take a fixed number of positional "
+                        "operands (no *args, no required keyword-only arguments)")
+    n = sum(p.kind in kinds and p.default is p.empty for p in params)
+    if n == 0:
+        raise TypeError(f"op {name!r}: forward takes no operands")
+    return n
+
+
+def op(forward: Callable[..., float] | None = None, /, *,
+       partials: Callable[[Any, Number], Sequence[Number | None]],
+       array_forward: Callable[..., Any] | None = None,
+       check: Callable[..., None] | None = None, symbol: str | None = None,
+       name: str | None = None, doc: str | None = None, operator: bool = False,
+       arity: int | None = None) -> Any:
+    """Declare a differentiable operation: as a decorator, or called on its forward function.
+
+    >>> import math
+    >>> from autograd import Value, op
+    >>> @op(partials=lambda xs, out: (1 - out * out,), symbol="tanh₂")
+    ... def my_tanh(x):
+    ...     return math.tanh(x)
+    >>> x = Value(0.5)
+    >>> y = my_tanh(x)
+    >>> y.backward()
+    >>> round(x.grad, 12) == round(1 - math.tanh(0.5) ** 2, 12)
+    True
+
+    Declaring registers nothing: the op is the object returned, usable wherever a built-in
+    is (``backward``, ``create_graph`` when its partials are written in arithmetic that
+    also works on Values, ``grad``, ``jvp``, drawings, the tape when it has an
+    ``array_forward``). The built-ins of :data:`OPS` are declared with this same function.
+
+    Args:
+        forward: The float function, ``forward(x_1, ..., x_n) -> float``.
+        partials: ``partials(xs, out)``: the tuple of local derivatives ``∂out/∂x_j``, one
+            per operand, ``None`` where no gradient flows (a constant operand).
+        array_forward: The same function on arrays (the tape's replay); optional.
+        check: ``check(*xs)`` raises :class:`~autograd.errors.DomainError` (or another
+            engine error) for float inputs outside the domain; optional.
+        symbol: What graphs draw (default: the name).
+        name: The name in errors and graphs (default: ``forward.__name__``).
+        doc: The function and its derivatives in words (default: forward's docstring).
+        operator: Written with its symbol between operands (``a + b``), as the built-in
+            operators are, rather than as a call (``fma(a, b, c)``).
+        arity: The number of operands, for a forward whose signature cannot be read.
+
+    Returns:
+        The :class:`Op`; with no ``forward``, a decorator that makes it.
+
+    Raises:
+        TypeError: ``forward``, ``partials``, ``array_forward`` or ``check`` is not
+            callable, forward takes a variable number of operands, or a lambda has no name.
+    """
+    if forward is None:
+        return lambda f: op(f, partials=partials, array_forward=array_forward, check=check,
+                            symbol=symbol, name=name, doc=doc, operator=operator,
+                            arity=arity)
+    for what, fn in (("forward", forward), ("partials", partials),
+                     ("array_forward", array_forward), ("check", check)):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"op: {what} must be callable, got {type(fn).__name__}")
+    if name is None:
+        name = getattr(forward, "__name__", "")
+        if not name.isidentifier():
+            raise TypeError("op: give the op a name (name=...): its forward function has none")
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"op: name must be a non-empty str, got {name!r}")
+    n = _arity(forward, name) if arity is None else arity
+    text = doc if doc is not None else (inspect.getdoc(forward) or "").split("\n")[0]
+    return Op(name, symbol or name, text, n, forward, array_forward, partials, check,
+              None if operator else name)
 
 
 def _np() -> Any:
@@ -73,12 +180,12 @@ def _number(x: Number) -> float:
     return x if isinstance(x, float) else float(getattr(x, "data", math.nan))
 
 
-def written(op: Op, xs: Any) -> str:
+def written(o: Op, xs: Any) -> str:
     """The operation on float inputs as a formula, for messages: ``exp(1000)``, ``10 ^ 400``."""
     shown = [f"{x:.6g}" for x in xs]
-    if op.call is not None:
-        return f"{op.call}({shown[0]})"
-    return f"{op.symbol}{shown[0]}" if op.arity == 1 else f"{shown[0]} {op.symbol} {shown[1]}"
+    if o.call is not None or len(shown) > 2:
+        return f"{o.call or o.symbol}({', '.join(shown)})"
+    return f"{o.symbol}{shown[0]}" if len(shown) == 1 else f"{shown[0]} {o.symbol} {shown[1]}"
 
 
 def _sigmoid(x: float) -> float:
@@ -113,30 +220,32 @@ def _sign(x: Number) -> Number:
 
 def _call(name: str, x: Number) -> Number:
     """Apply the op ``name`` to a float, a Value (through its method) or an array."""
-    op = OPS[name]
+    row = _ROWS[name]
     if isinstance(x, float):
-        return op.forward(x)
+        return row.forward(x)
     method = getattr(x, name, None)  # a Value has one method per op; an array has none
-    return method() if method is not None else op.array_forward(x)
+    if method is not None:
+        return method()
+    return row.array_forward(x)  # type: ignore[misc]  # every built-in has one
 
 
 def _infinite_slope(what: str, x: Number, err: ArithmeticError) -> ArithmeticError:
     """The error for a derivative that is infinite (division by zero) or overflows at x."""
     if isinstance(err, ZeroDivisionError):
-        return ZeroDivisionError(f"{what} is infinite at x = {_fmt(_number(x))}")
-    return OverflowError(f"{what} overflows a float at x = {_fmt(_number(x))}")
+        return DivisionByZeroError(f"{what} is infinite at x = {_fmt(_number(x))}")
+    return FloatOverflowError(f"{what} overflows a float at x = {_fmt(_number(x))}")
 
 
 def _check_div(a: float, b: float) -> None:
     if b == 0.0:
-        raise ZeroDivisionError(f"truediv: division by zero ({_fmt(a)} / 0)")
+        raise DivisionByZeroError(f"truediv: division by zero ({_fmt(a)} / 0)")
 
 
 def _check_powc(a: float, c: float) -> None:
     if a == 0.0 and c < 0.0:
-        raise ZeroDivisionError(f"pow: 0 ** {_fmt(c)} is a division by zero")
+        raise DivisionByZeroError(f"pow: 0 ** {_fmt(c)} is a division by zero")
     if a < 0.0 and not c.is_integer():
-        raise ValueError(f"pow: {_fmt(a)} ** {_fmt(c)} is not real (negative base, "
+        raise DomainError(f"pow: {_fmt(a)} ** {_fmt(c)} is not real (negative base, "
                          "fractional exponent)")
 
 
@@ -155,7 +264,7 @@ def _partials_powc(xs: Any, out: Number) -> tuple[Number, None]:
 
 def _check_pow(a: float, b: float) -> None:
     if a < 0.0 or (a == 0.0 and b <= 0.0):
-        raise ValueError(f"pow: a Value exponent needs a positive base (or 0 with a positive "
+        raise DomainError(f"pow: a Value exponent needs a positive base (or 0 with a positive "
                          f"exponent), got {_fmt(a)} ** {_fmt(b)} (d(a**b)/db = a**b ln a); "
                          "use a number exponent instead")
 
@@ -190,12 +299,12 @@ def _partials_pow(xs: Any, out: Number) -> tuple[Number, Number]:
 
 def _check_log(x: float) -> None:
     if x <= 0.0:
-        raise ValueError(f"log: log({_fmt(x)}) is undefined (needs x > 0)")
+        raise DomainError(f"log: log({_fmt(x)}) is undefined (needs x > 0)")
 
 
 def _check_sqrt(x: float) -> None:
     if x < 0.0:
-        raise ValueError(f"sqrt: sqrt({_fmt(x)}) is not real (needs x >= 0)")
+        raise DomainError(f"sqrt: sqrt({_fmt(x)}) is not real (needs x >= 0)")
 
 
 def _partials_sqrt(xs: Any, out: Number) -> tuple[Number]:
@@ -207,7 +316,7 @@ def _partials_sqrt(xs: Any, out: Number) -> tuple[Number]:
 
 def _check_exp(x: float) -> None:
     if x > 709.782712893384:  # log(largest float)
-        raise OverflowError(f"exp: exp({_fmt(x)}) overflows a float (needs x <= 709.78)")
+        raise FloatOverflowError(f"exp: exp({_fmt(x)}) overflows a float (needs x <= 709.78)")
 
 
 def _partials_tanh(xs: Any, out: Number) -> tuple[Number]:
@@ -218,55 +327,78 @@ def _partials_tanh(xs: Any, out: Number) -> tuple[Number]:
     return (4.0 * u2 / ((1.0 + u2) * (1.0 + u2)),)
 
 
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in [
-        Op("add", "+", "f = a + b;  ∂f/∂a = 1, ∂f/∂b = 1", 2,
-           lambda a, b: a + b, lambda a, b: a + b, lambda xs, out: (1.0, 1.0)),
-        Op("sub", "−", "f = a - b;  ∂f/∂a = 1, ∂f/∂b = -1", 2,
-           lambda a, b: a - b, lambda a, b: a - b, lambda xs, out: (1.0, -1.0)),
-        Op("mul", "×", "f = a b;  ∂f/∂a = b, ∂f/∂b = a", 2,
-           lambda a, b: a * b, lambda a, b: a * b, lambda xs, out: (xs[1], xs[0])),
-        Op("truediv", "÷", "f = a / b;  ∂f/∂a = 1/b, ∂f/∂b = -a/b² = -f/b", 2,
-           lambda a, b: a / b, lambda a, b: a / b,
-           lambda xs, out: (1.0 / xs[1], -out / xs[1]), _check_div),
-        Op("neg", "−", "f = -a;  f' = -1", 1,
-           lambda a: -a, lambda a: -a, lambda xs, out: (-1.0,)),
-        Op("powc", "^", "f = a^c, c a constant (no gradient flows to it);  f' = c a^(c-1)", 2,
-           lambda a, c: a**c, lambda a, c: a**c, _partials_powc, _check_powc),
-        Op("pow", "^", "f = a^b, a > 0 (or a = 0 < b);  ∂f/∂a = b a^(b-1), ∂f/∂b = a^b ln a "
-           "(0 at a = 0)", 2,
-           lambda a, b: a**b, _array_pow, _partials_pow, _check_pow),
-        Op("rpow", "^", "f = c^b, c ≥ 0 a constant (no gradient flows to it);  f' = c^b ln c "
-           "(0 at c = 0)", 2,
-           lambda c, b: c**b, _array_pow,
-           lambda xs, out: (None, out * _log_or_zero(_number(xs[0]))), _check_pow),
-        Op("exp", "exp", "f = e^x;  f' = e^x = f", 1,
-           math.exp, lambda x: _np().exp(x), lambda xs, out: (out,), _check_exp, "exp"),
-        Op("log", "log", "f = ln x, x > 0;  f' = 1/x", 1,
-           math.log, lambda x: _np().log(x), lambda xs, out: (1.0 / xs[0],), _check_log, "log"),
-        Op("sqrt", "√", "f = √x, x ≥ 0;  f' = 1/(2√x) = 1/(2f) (infinite at x = 0)", 1,
-           math.sqrt, lambda x: _np().sqrt(x), _partials_sqrt, _check_sqrt, "sqrt"),
-        Op("sin", "sin", "f = sin x;  f' = cos x", 1,
-           math.sin, lambda x: _np().sin(x), lambda xs, out: (_call("cos", xs[0]),),
-           None, "sin"),
-        Op("cos", "cos", "f = cos x;  f' = -sin x", 1,
-           math.cos, lambda x: _np().cos(x), lambda xs, out: (-_call("sin", xs[0]),),
-           None, "cos"),
-        Op("tanh", "tanh", "f = tanh x;  f' = 1 - tanh² x = 4u²/(1 + u²)², u = e^-|x|", 1,
-           math.tanh, lambda x: _np().tanh(x), _partials_tanh, None, "tanh"),
-        # f (1 - f) would cancel to 0 for x > 37; σ(-x) = 1 - σ(x) keeps full precision
-        Op("sigmoid", "σ", "f = σ(x) = 1/(1 + e^-x);  f' = σ(x)(1 - σ(x)) = f σ(-x)", 1,
-           _sigmoid, _array_sigmoid, lambda xs, out: (out * _call("sigmoid", -xs[0]),),
-           None, "sigmoid"),
-        Op("relu", "relu", "f = max(x, 0);  f' = 1 for x > 0, else 0 (0 at the kink x = 0)", 1,
-           lambda x: max(x, 0.0), lambda x: _np().maximum(x, 0.0),
-           lambda xs, out: (_step(xs[0]),), None, "relu"),
-        Op("softplus", "softplus", "f = log(1 + e^x);  f' = σ(x)", 1,
-           _softplus,
-           lambda x: _np().maximum(x, 0.0) + _np().log1p(_np().exp(-_np().abs(x))),
-           lambda xs, out: (_call("sigmoid", xs[0]),), None, "softplus"),
-        Op("abs", "abs", "f = |x|;  f' = sign(x), with 0 at x = 0 (a subgradient)", 1,
-           abs, abs, lambda xs, out: (_sign(xs[0]),), None, "abs"),
-    ]
-}
+def _no_gradient(xs: Any, out: Number) -> tuple[None]:
+    return (None,)
+
+
+DETACH = op(lambda x: x, partials=_no_gradient, array_forward=lambda x: x, name="detach",
+            symbol="detach", doc="f = x, a stop-gradient: no gradient flows back through it")
+"""The stop-gradient op. ``Value.detach()`` records it only while a tape is traced (so the
+tape replays the example's own value); otherwise it returns a new leaf. Not in :data:`OPS`."""
+
+
+def _infix(name: str, symbol: str, doc: str, forward: Callable[..., Any],
+           partials: Callable[[Any, Number], Sequence[Number | None]],
+           check: Callable[..., None] | None = None,
+           array_forward: Callable[..., Any] | None = None) -> Op:
+    """A built-in operator (``+``, ``**``): its forward works on floats and arrays alike."""
+    return op(forward, partials=partials, array_forward=array_forward or forward, check=check,
+              symbol=symbol, name=name, doc=doc, operator=True)
+
+
+def _function(forward: Callable[..., float], array_forward: Callable[..., Any], doc: str,
+              partials: Callable[[Any, Number], Sequence[Number | None]],
+              check: Callable[..., None] | None = None, name: str | None = None,
+              symbol: str | None = None) -> Op:
+    """A built-in function (``exp``, ``tanh``): a Value method of the same name."""
+    return op(forward, partials=partials, array_forward=array_forward, check=check,
+              symbol=symbol, name=name, doc=doc, arity=1)
+
+
+_BUILT_INS = [
+    _infix("add", "+", "f = a + b;  ∂f/∂a = 1, ∂f/∂b = 1",
+           lambda a, b: a + b, lambda xs, out: (1.0, 1.0)),
+    _infix("sub", "−", "f = a - b;  ∂f/∂a = 1, ∂f/∂b = -1",
+           lambda a, b: a - b, lambda xs, out: (1.0, -1.0)),
+    _infix("mul", "×", "f = a b;  ∂f/∂a = b, ∂f/∂b = a",
+           lambda a, b: a * b, lambda xs, out: (xs[1], xs[0])),
+    _infix("truediv", "÷", "f = a / b;  ∂f/∂a = 1/b, ∂f/∂b = -a/b² = -f/b",
+           lambda a, b: a / b, lambda xs, out: (1.0 / xs[1], -out / xs[1]), _check_div),
+    _infix("neg", "−", "f = -a;  f' = -1", lambda a: -a, lambda xs, out: (-1.0,)),
+    _infix("powc", "^", "f = a^c, c a constant (no gradient flows to it);  f' = c a^(c-1)",
+           lambda a, c: a**c, _partials_powc, _check_powc),
+    _infix("pow", "^", "f = a^b, a > 0 (or a = 0 < b);  ∂f/∂a = b a^(b-1), ∂f/∂b = a^b ln a "
+           "(0 at a = 0)", lambda a, b: a**b, _partials_pow, _check_pow, _array_pow),
+    _infix("rpow", "^", "f = c^b, c ≥ 0 a constant (no gradient flows to it);  f' = c^b ln c "
+           "(0 at c = 0)", lambda c, b: c**b,
+           lambda xs, out: (None, out * _log_or_zero(_number(xs[0]))), _check_pow, _array_pow),
+    _function(math.exp, lambda x: _np().exp(x), "f = e^x;  f' = e^x = f",
+              lambda xs, out: (out,), _check_exp),
+    _function(math.log, lambda x: _np().log(x), "f = ln x, x > 0;  f' = 1/x",
+              lambda xs, out: (1.0 / xs[0],), _check_log),
+    _function(math.sqrt, lambda x: _np().sqrt(x),
+              "f = √x, x ≥ 0;  f' = 1/(2√x) = 1/(2f) (infinite at x = 0)",
+              _partials_sqrt, _check_sqrt, symbol="√"),
+    _function(math.sin, lambda x: _np().sin(x), "f = sin x;  f' = cos x",
+              lambda xs, out: (_call("cos", xs[0]),)),
+    _function(math.cos, lambda x: _np().cos(x), "f = cos x;  f' = -sin x",
+              lambda xs, out: (-_call("sin", xs[0]),)),
+    _function(math.tanh, lambda x: _np().tanh(x),
+              "f = tanh x;  f' = 1 - tanh² x = 4u²/(1 + u²)², u = e^-|x|", _partials_tanh),
+    # f (1 - f) would cancel to 0 for x > 37; σ(-x) = 1 - σ(x) keeps full precision
+    _function(_sigmoid, _array_sigmoid, "f = σ(x) = 1/(1 + e^-x);  f' = σ(x)(1 - σ(x)) = f σ(-x)",
+              lambda xs, out: (out * _call("sigmoid", -xs[0]),), name="sigmoid", symbol="σ"),
+    _function(lambda x: max(x, 0.0), lambda x: _np().maximum(x, 0.0),
+              "f = max(x, 0);  f' = 1 for x > 0, else 0 (0 at the kink x = 0)",
+              lambda xs, out: (_step(xs[0]),), name="relu"),
+    _function(_softplus,
+              lambda x: _np().maximum(x, 0.0) + _np().log1p(_np().exp(-_np().abs(x))),
+              "f = log(1 + e^x);  f' = σ(x)", lambda xs, out: (_call("sigmoid", xs[0]),),
+              name="softplus"),
+    _function(abs, abs, "f = |x|;  f' = sign(x), with 0 at x = 0 (a subgradient)",
+              lambda xs, out: (_sign(xs[0]),)),
+]
+
+_ROWS = {o.name: o for o in _BUILT_INS}
+OPS: MappingProxyType[str, Op] = MappingProxyType(_ROWS)
+"""The built-in operations by name: a read-only view (declared ops never enter it)."""

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from autograd.errors import FloatOverflowError
 from autograd.graph import chain_rule_step, topological_order
 from autograd.mode import TraceError, tracing
 from autograd.ops import Op
@@ -137,6 +138,9 @@ class Tape:
     @staticmethod
     def _forward(op: Op, xs: list[Slot]) -> Slot:
         """One node on the batch; domain errors as the scalar engine raises them."""
+        if op.array_forward is None:
+            raise TraceError(f"trace: the op {op.name!r} has no array_forward, so a tape "
+                             "cannot replay it on a batch")
         out = op.array_forward(*xs)
         bad = None if np.isfinite(out).all() else ~np.isfinite(out)
         if bad is not None:
@@ -144,7 +148,7 @@ class Tape:
             try:
                 if op.check is not None:
                     op.check(*_example(xs, i))
-                raise OverflowError(f"{op.name}: the result overflows a float")
+                raise FloatOverflowError(f"{op.name}: the result overflows a float")
             except (ArithmeticError, ValueError) as err:
                 _raise_for(err, i)
         return out
@@ -184,7 +188,7 @@ class Tape:
         # A non-finite local partial anywhere reaches some leaf as inf or nan.
         if not np.isfinite(sums).all():  # find the culprit, slowly, for a clear error
             self._backward(vals, n, checked=True)
-            raise OverflowError("trace: a summed gradient overflows a float")
+            raise FloatOverflowError("trace: a summed gradient overflows a float")
         summed = np.array([0.0 if j is None else sums[j] for j in self._params])
         out = np.broadcast_to(np.asarray(vals[-1], dtype=np.float64), (n,)).copy()
         return out, summed
@@ -246,7 +250,7 @@ class Tape:
                 i = int(np.argmax(bad)) if _is_column(bad) else 0
                 try:
                     op.partials(_example(xs, i), float(out[i]) if _is_column(out) else out)
-                    raise OverflowError(f"{op.name}: a local derivative overflows a float")
+                    raise FloatOverflowError(f"{op.name}: a local derivative overflows a float")
                 except (ArithmeticError, ValueError) as err:
                     _raise_for(err, i)
 

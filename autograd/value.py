@@ -14,8 +14,9 @@ import numbers
 from typing import Any
 
 from autograd import graph
+from autograd.errors import DivisionByZeroError, DomainError, EngineError, FloatOverflowError
 from autograd.mode import RECORDING, TRACING, TraceError, no_grad
-from autograd.ops import OPS, Op, written
+from autograd.ops import DETACH, OPS, Op, written
 
 __all__ = ["Constant", "Scalar", "Value", "apply", "backward", "no_grad"]
 
@@ -47,7 +48,7 @@ class Value:
         ValueError: ``data`` is nan or infinite.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents")
+    __slots__ = ("_g", "data", "grad", "label", "op", "parents")
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
@@ -57,6 +58,7 @@ class Value:
         self.parents: tuple[Value, ...] = ()
         self.op: Op | None = None
         self.label = label
+        self._g: Any = None  # the backward pass's scratch (see autograd.graph)
 
     def __repr__(self) -> str:
         name = f"{self.label!r}, " if self.label else ""
@@ -69,17 +71,33 @@ class Value:
         raise TypeError("the truth value of a Value is ambiguous: compare it (v > 0) or test "
                         "v.data")
 
-    def backward(self, create_graph: bool = False) -> None:
-        """Back-propagate from this node; see :func:`backward`."""
-        backward(self, create_graph=create_graph)
+    def __format__(self, spec: str) -> str:
+        """``format(v, ".3f")`` formats ``v.data``; an empty spec gives the repr."""
+        return format(self.data, spec) if spec else repr(self)
+
+    def backward(self, gradient: Any = 1.0, create_graph: bool = False) -> None:
+        """Back-propagate from this node, seeded with ``gradient``; see :func:`backward`."""
+        backward(self, gradient, create_graph=create_graph)
 
     def item(self) -> float:
-        """The number this Value holds (its ``data``), as a float."""
+        """The number this Value holds (its ``data``), as a float.
+
+        Raises:
+            TraceError: While a tape is traced: the number would be frozen into the tape.
+        """
+        if TRACING.get():
+            raise TraceError(f"trace: fn called item() on {self!r}; the traced example's "
+                             "number would be frozen into the tape for every example")
         return self.data
 
     def detach(self) -> Value:
-        """A new leaf with the same data and label, cut off from this node's graph."""
-        return Value(self.data, label=self.label)
+        """The same number with no gradient flowing back through it (a stop-gradient).
+
+        Outside tracing it is a new leaf with the same data and label (nothing keeps this
+        node's graph alive); while a tape is traced it records the stop-gradient op, so the
+        tape replays each example's own value.
+        """
+        return apply(DETACH, self) if TRACING.get() else Value(self.data, label=self.label)
 
     # Binary operators: the other operand may be a Value or a real number.
     def __add__(self, o: Any) -> Value: return apply(ADD, self, o)
@@ -93,18 +111,45 @@ class Value:
     def __pow__(self, o: Any) -> Value: return apply(POW if isinstance(o, Value) else POWC, self, o)
     def __rpow__(self, o: Any) -> Value: return apply(RPOW, o, self)
 
-    # Unary operations.
+    # Unary operations: each one line, its docstring the op's rule.
     def __neg__(self) -> Value: return apply(NEG, self)
     def __abs__(self) -> Value: return apply(ABS, self)
-    def exp(self) -> Value: return apply(EXP, self)
-    def log(self) -> Value: return apply(LOG, self)
-    def sqrt(self) -> Value: return apply(SQRT, self)
-    def sin(self) -> Value: return apply(SIN, self)
-    def cos(self) -> Value: return apply(COS, self)
-    def tanh(self) -> Value: return apply(TANH, self)
-    def sigmoid(self) -> Value: return apply(SIGMOID, self)
-    def relu(self) -> Value: return apply(RELU, self)
-    def softplus(self) -> Value: return apply(SOFTPLUS, self)
+
+    def exp(self) -> Value:
+        """e^x; derivative e^x."""
+        return apply(EXP, self)
+
+    def log(self) -> Value:
+        """ln x, for x > 0; derivative 1/x."""
+        return apply(LOG, self)
+
+    def sqrt(self) -> Value:
+        """√x, for x ≥ 0; derivative 1/(2√x)."""
+        return apply(SQRT, self)
+
+    def sin(self) -> Value:
+        """sin x; derivative cos x."""
+        return apply(SIN, self)
+
+    def cos(self) -> Value:
+        """cos x; derivative −sin x."""
+        return apply(COS, self)
+
+    def tanh(self) -> Value:
+        """tanh x; derivative 1 − tanh² x."""
+        return apply(TANH, self)
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1/(1 + e^−x); derivative σ(x)(1 − σ(x))."""
+        return apply(SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(x, 0); derivative 1 for x > 0, else 0."""
+        return apply(RELU, self)
+
+    def softplus(self) -> Value:
+        """log(1 + e^x); derivative σ(x)."""
+        return apply(SOFTPLUS, self)
 
     # Comparisons look at the data and return bool; == stays identity (nodes hash by id).
     def __lt__(self, o: Any) -> bool: return _data(self, "<") < _data(o)
@@ -145,19 +190,60 @@ def _data(x: Any, comparison: str = "") -> float:
     return x.data
 
 
-def backward(root: Value, create_graph: bool = False) -> None:
-    """Set ``.grad`` of every node to ∂root/∂node; see :func:`autograd.graph.backward`.
+def backward(root: Value, gradient: Any = 1.0, create_graph: bool = False) -> None:
+    """Set ``.grad`` of every node to ``gradient`` · ∂root/∂node (see :mod:`autograd.graph`).
 
     Leaves accumulate, interior nodes get fresh gradients. With ``create_graph=True`` every
     gradient is a Value with its own graph, which can be differentiated again. A backward
     pass that raises changes no ``.grad`` anywhere.
 
+    Args:
+        root: The node to differentiate.
+        gradient: ∂L/∂root, the seed of the pass (PyTorch's convention; 1 by default): the
+            pass then gives ∂L/∂node for an L that depends on the graph through ``root``.
+        create_graph: Record the gradients' own graph (for second derivatives).
+
     Raises:
-        ZeroDivisionError, ValueError, OverflowError: A local derivative is infinite or
-            undefined, or a gradient overflows (the message names the op).
+        TypeError, ValueError: ``gradient`` is not a finite real number.
+        DivisionByZeroError, DomainError, FloatOverflowError: A local derivative is infinite
+            or undefined, or a gradient overflows (the message names the op).
         RuntimeError: ``create_graph=True`` inside ``no_grad()``.
     """
-    graph.backward(root, Value(1.0) if create_graph else 1.0)
+    seed = _as_float(gradient)
+    graph.backward(root, Value(seed) if create_graph else seed)
+
+
+def _operands(args: tuple[Any, ...]) -> tuple[Value, ...] | None:
+    """The operands as Values (a number becomes a :class:`Constant`), or None for a foreign one."""
+    try:
+        return tuple(a if isinstance(a, Value) else Constant(a) for a in args)
+    except TypeError:
+        return None
+
+
+def _result(op: Op, xs: tuple[float, ...], data: Any) -> float:
+    """What a forward that did not give a finite float gave, as one, or the error naming it."""
+    if isinstance(data, BaseException):
+        if isinstance(data, EngineError):
+            raise data
+        if isinstance(data, OverflowError):
+            data = math.inf
+        elif isinstance(data, ZeroDivisionError):  # a declared op without a check
+            raise DivisionByZeroError(f"{op.name}: {written(op, xs)} divides by zero "
+                                      f"({data})") from None
+        elif isinstance(data, ValueError) and str(data) == "math domain error":
+            raise DomainError(f"{op.name}: {written(op, xs)} is outside its domain") from None
+        else:
+            raise data  # an error of the forward function's own, not the engine's
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"{op.name}: forward must return a real number, got "
+                        f"{type(data).__name__}")
+    data = float(data)  # a declared op may return an int or a numpy float
+    if data != data:
+        raise DomainError(f"{op.name}: {written(op, xs)} is not a number")
+    if not _isfinite(data):
+        raise FloatOverflowError(f"{op.name}: the result of {written(op, xs)} overflows a float")
+    return data
 
 
 def apply(op: Op, *args: Any) -> Value:
@@ -167,26 +253,28 @@ def apply(op: Op, *args: Any) -> Value:
     so that Python raises its usual TypeError (``Value(1) + "a"``).
 
     Raises:
-        ZeroDivisionError, ValueError, OverflowError: from the op's domain check, or
-            when the result does not fit a float; the message names the op.
+        DivisionByZeroError, DomainError, FloatOverflowError: from the op's domain check, or
+            when the result is not a finite float; the message names the op.
     """
-    parents = args
-    if not (isinstance(args[0], Value) and (len(args) == 1 or isinstance(args[1], Value))):
-        try:
-            parents = tuple(a if isinstance(a, Value) else Constant(a) for a in args)
-        except TypeError:
+    n = len(args)
+    if not (isinstance(args[0], Value) and (n == 1 or (n == 2 and isinstance(args[1], Value)))):
+        operands = _operands(args)
+        if operands is None:
             return NotImplemented
-    # Every op has one or two operands; a tuple display is cheaper than a comprehension.
-    xs = (parents[0].data,) if len(parents) == 1 else (parents[0].data, parents[1].data)
+        args = operands
+    parents = args
+    # Most ops have one or two operands; a tuple display is cheaper than a comprehension.
+    xs = (parents[0].data,) if n == 1 else (parents[0].data, parents[1].data) if n == 2 \
+        else tuple([p.data for p in parents])
     if op.check is not None:
         op.check(*xs)
     try:
         data = op.forward(*xs)
-    except OverflowError:
-        data = math.inf
-    if not _isfinite(data):
-        raise OverflowError(f"{op.name}: the result of {written(op, xs)} overflows a float")
+    except Exception as err:  # sorted out by _result: the engine's errors, or re-raised
+        data = _result(op, xs, err)
+    if type(data) is not float or not _isfinite(data):
+        data = _result(op, xs, data)
     out = Value.__new__(Value)
-    out.data, out.grad, out.label = data, 0.0, ""
+    out.data, out.grad, out.label, out._g = data, 0.0, "", None
     out.parents, out.op = (parents, op) if _recording() else ((), None)
     return out
