@@ -240,7 +240,8 @@ class Module:
                 larger than such an archive can be, not a zip archive, a missing, unexpected
                 or repeated member, a member that is compressed with another method,
                 encrypted, too large, corrupt, or not a finite ``<f8`` scalar. The message
-                names the member; nothing is changed.
+                names the member; nothing is changed. Also when a parameter's name is one
+                no state file can hold (as :meth:`save` refuses it).
             OSError: The file cannot be read.
         """
         where = os.fspath(path)
