@@ -522,7 +522,11 @@ def test_control_characters_are_shown_escaped(expression: str, shown: str) -> No
     assert status == (0 if "#" in expression else 2)
 
 
-@given(st.text(max_size=40), st.text(max_size=20))
+_TYPED = st.text(st.one_of(st.characters(), st.characters(  # controls, format, surrogates
+    categories=["Cc", "Cf", "Cs", "Zl", "Zp"])), max_size=40)
+
+
+@given(_TYPED, _TYPED)
 def test_nothing_typed_reaches_the_terminal_unescaped(expression: str, at: str) -> None:
     """Whatever the expression and --at hold, every character shown is printable."""
     status, text = _shown(["graph", "--at", f"x=1{at}", "--", f"x+{expression}"])
