@@ -124,12 +124,13 @@ def _check_outputs(args: argparse.Namespace) -> str | None:
         raise RenderError(f"drawing needs the Python package graphviz, which is not installed "
                           f"for {sys.executable}: pip install graphviz (a dependency of "
                           f"{DISTRIBUTION}, so reinstalling {DISTRIBUTION} installs it too)")
-    known = output_formats(args.renderer)  # finds the renderer, or says how to install one
     if args.output is None:
+        find_renderer(args.renderer)  # the page draws with it: missing, it says what to install
         return None
     from autograd.viz.dot import picture_format  # needs graphviz, which is there
 
     picture = picture_format(args.output, args.format)
+    known = output_formats(args.renderer)  # finds the renderer, then asks it
     if picture not in known:
         renderer = Path(find_renderer(args.renderer)).name
         raise ValueError(f"-o: {renderer} cannot write {picture} pictures; it writes "
