@@ -33,13 +33,34 @@ _LAZY = {"Tape": "autograd.tape", "trace": "autograd.tape",
          "backward_frames": "autograd.viz", "backward_page": "autograd.viz",
          "render": "autograd.viz",
          "to_dot": "autograd.viz", "write_backward_html": "autograd.viz"}
+_LAZY_MODULES = ("testing", "viz")
 
 
 def __getattr__(name: str) -> Any:
-    """Import the numpy- and graphviz-based parts of the public API on first use."""
+    """Import the numpy- and graphviz-based parts of the public API on first use.
+
+    ``__version__`` is read from the installed distribution's metadata only when asked for,
+    so that ``import autograd`` stays fast.
+    """
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
+    if name in _LAZY_MODULES:
+        return import_module(f"autograd.{name}")
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("deltagrad")
+        except PackageNotFoundError:
+            raise AttributeError("autograd.__version__: the deltagrad distribution is not "
+                                 "installed (pip install -e .)") from None
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazily imported ones included."""
+    return sorted({*globals(), *__all__, *_LAZY_MODULES, "__version__"})
+
 
 __all__ = [
     "OPS",

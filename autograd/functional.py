@@ -87,9 +87,10 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0
         A function of the same arguments returning the value and the gradient: a float for
         an int ``argnums``, a tuple of floats for a tuple.
 
-    Raises (when the returned function is called):
-        TypeError: ``f`` returns neither a Value nor a number; ``argnums`` is not an int or
-            tuple; a differentiated argument is not a real number.
+    Raises:
+        TypeError: When the returned function is called: ``f`` returns neither a Value nor a
+            number; ``argnums`` is not an int or tuple; a differentiated argument is not a
+            real number.
         ValueError: ``argnums`` is out of range or repeats an argument.
         ZeroDivisionError, ValueError, OverflowError: From the engine (domain, overflow).
     """

@@ -22,19 +22,20 @@ Workloads:
   1 − 0.9k/100): micrograd's training loop against :func:`nn.train.fit` from the same
   starting weights, the losses compared at every step, and the time per step.
 
-``--quick`` shrinks every size and repeat count for a smoke test; ``--out FILE`` also writes
-the tables as Markdown.
+The numbers go into the results file ``benchmarks/results/engine.json`` (format:
+``benchmarks/results.py``), from which the docs' performance page renders its tables; a run
+with ``--only`` replaces only its parts' entries. ``--quick`` shrinks every size and repeat
+count for a smoke test (and writes no results file unless ``--results`` is given); ``--out
+FILE`` also writes the tables as Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
 import itertools
 import json
-import os
-import platform
+import math
 import random
 import statistics
 import subprocess
@@ -52,6 +53,7 @@ import micrograd.engine
 import micrograd.nn
 
 import autograd
+from benchmarks.results import RESULTS_DIR, Column, Table, markdown, run_info, save
 from demos.moons import SEED, STEPS, accuracy, schedule, train
 from nn import backprop
 from nn.data import moons
@@ -273,7 +275,7 @@ def measure_memory(engine: str, workload: str, size: int, raise_limit: bool = Fa
         cmd.append("--raise-limit")
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode:
-        return {"nodes": 0, "graph": float("nan"), "peak": float("nan"),
+        return {"nodes": 0, "graph": None, "peak": None,
                 "error": f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"}
     return json.loads(done.stdout)
 
@@ -330,24 +332,7 @@ def esl_rows(n: int) -> tuple[list[float], float, float, float, int]:
 
 
 # --------------------------------------------------------------------------- report
-def fmt_time(seconds: float) -> str:
-    """Seconds with a readable unit."""
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1.0:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds:.2f} s"
-
-
-def markdown(title: str, header: Row, rows: list[Row]) -> str:
-    """One Markdown table with a heading."""
-    lines = [f"### {title}", "", "| " + " | ".join(header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def bench_mlp(repeats: int, n_points: int) -> str:
+def bench_mlp(repeats: int, n_points: int) -> tuple[Table, dict[str, Any]]:
     """MLP 2-16-16-1 step in both engines; ratios of ns/node against micrograd's relu step.
 
     Run twice: with Python's cyclic garbage collector on (the default users get) and off
@@ -371,29 +356,41 @@ def bench_mlp(repeats: int, n_points: int) -> str:
                 gc.enable()
             results.append((f"{engine} ({activation})", nodes, fwd, bwd, step))
         peer = (results[1][2] + results[1][3]) / results[1][1]
-        rows += [["on" if collect else "off", name, f"{nodes:,}", fmt_time(fwd), fmt_time(bwd),
-                  fmt_time(step), f"{(fwd + bwd) / nodes * 1e9:.0f}",
-                  f"{(fwd + bwd) / nodes / peer:.2f}"]
+        rows += [{"gc": "on" if collect else "off", "engine": name, "nodes": nodes,
+                  "forward": fwd, "backward": bwd, "step": step,
+                  "ns_per_node": (fwd + bwd) / nodes * 1e9,
+                  "ratio": (fwd + bwd) / nodes / peer}
                  for name, nodes, fwd, bwd, step in results]
-    return markdown(f"MLP 2-16-16-1 training step, {n_points} points (median of {repeats})",
-                    ["cyclic GC", "engine", "nodes", "forward", "backward", "step",
-                     "ns/node (fwd+bwd)", "ratio vs micrograd (relu)"], rows)
+    table = Table(f"MLP 2-16-16-1 training step, {n_points} points (median of {repeats})", [
+        Column("gc", "cyclic GC"), Column("engine", "engine"), Column("nodes", "nodes", "{:,}"),
+        Column("forward", "forward", "time"), Column("backward", "backward", "time"),
+        Column("step", "step", "time"), Column("ns_per_node", "ns/node (fwd+bwd)", "{:.0f}"),
+        Column("ratio", "ratio vs micrograd (relu)", "{:.2f}")], rows)
+    ratio = {r["gc"]: r["ratio"] for r in rows if r["engine"] == "deltagrad (relu)"}
+    return table, {"mlp_ratio_gc_on": _value(ratio["on"], "{:.2f}"),
+                   "mlp_ratio_gc_off": _value(ratio["off"], "{:.2f}")}
 
 
-def bench_depth(depths: Sequence[int], quick: bool) -> str:
-    """Chain and sums: time, peak memory per node, failures.
+def bench_depth(depths: Sequence[int], quick: bool) -> tuple[Table, Table]:
+    """Chain and sums: time, peak memory per node; the smallest sizes whose backward fails.
 
     The cyclic garbage collector is off here (``gc.collect()`` still runs between runs):
     with it on, micrograd's cyclic graphs of millions of nodes take minutes to build.
     """
     gc.disable()
     try:
-        return _bench_depth(depths, quick)
+        table = _bench_depth(depths, quick)
     finally:
         gc.enable()
+    failures = [{"workload": w, "engine": e, "fails_at": failure_size(
+        ENGINES[e], w, [10, 100, 1_000, 10_000, 100_000, depths[-1]])}
+        for w in ("chain", "deep_sum") for e in ENGINES]
+    return table, Table("Smallest size whose backward raises RecursionError", [
+        Column("workload", "workload"), Column("engine", "engine"),
+        Column("fails_at", "fails at")], failures)
 
 
-def _bench_depth(depths: Sequence[int], quick: bool) -> str:
+def _bench_depth(depths: Sequence[int], quick: bool) -> Table:
     rows = []
     workloads = [("chain", d) for d in depths] + [("deep_sum", depths[-1]),
                                                   ("tree_sum", depths[-1])]
@@ -410,47 +407,70 @@ def _bench_depth(depths: Sequence[int], quick: bool) -> str:
             t_fwd = median_time(fwd, repeats)
             root = root_box.pop()
             try:
-                t_bwd = median_time(root.backward, repeats)
+                t_bwd: float | None = median_time(root.backward, repeats)
             except RecursionError:
-                t_bwd = float("nan")
+                t_bwd = None
             del root
             gc.collect()
             mem = measure_memory(engine, workload, size)
             figures[engine] = (t_fwd, t_bwd, mem)
         if not quick and size == depths[-1] and workload == "chain":
             figures["micrograd, recursion limit raised"] = (
-                float("nan"), float("nan"), measure_memory("micrograd", workload, size, True))
+                None, None, measure_memory("micrograd", workload, size, True))
         d_fwd, d_bwd, d_mem = figures["deltagrad"]
         for engine, (t_fwd, t_bwd, mem) in figures.items():
-            ratio = "" if engine == "deltagrad" else (
-                f"{d_fwd / t_fwd:.2f} / {d_bwd / t_bwd:.2f} / {d_mem['peak'] / mem['peak']:.2f}")
-            rows.append([workload, f"{size:,}", engine, f"{mem['nodes']:,}",
-                         "" if t_fwd != t_fwd else fmt_time(t_fwd),
-                         "fails" if t_bwd != t_bwd and engine == "micrograd"
-                         else ("" if t_bwd != t_bwd else fmt_time(t_bwd)),
-                         f"{mem['graph']:.0f}", f"{mem['peak']:.0f}", mem["error"], ratio])
-    table = markdown("Deep chain and sums of products (cyclic GC off; time: median; memory: OS "
-                     "peak RSS per node)",
-                     ["workload", "size", "engine", "nodes", "forward", "backward",
-                      "graph B/node", "peak B/node", "backward error",
-                      "ratio fwd / bwd / peak mem"], rows)
-    failures = [[w, e, failure_size(ENGINES[e], w, [10, 100, 1_000, 10_000, 100_000,
-                                                     depths[-1]])]
-                for w in ("chain", "deep_sum") for e in ENGINES]
-    return table + "\n" + markdown("Smallest size whose backward raises RecursionError",
-                                   ["workload", "engine", "fails at"], failures)
+            peer = engine != "deltagrad"
+            rows.append({
+                "workload": workload, "size": size, "engine": engine, "nodes": mem["nodes"],
+                "forward": t_fwd, "backward": "fails" if t_bwd is None and peer else t_bwd,
+                "graph_bytes": mem["graph"], "peak_bytes": mem["peak"], "error": mem["error"],
+                "ratio_forward": _ratio(d_fwd, t_fwd) if peer else None,
+                "ratio_backward": _ratio(d_bwd, t_bwd) if peer else None,
+                "ratio_peak": _ratio(d_mem["peak"], mem["peak"]) if peer else None})
+    return Table("Deep chain and sums of products (cyclic GC off; time: median; memory: OS "
+                 "peak RSS per node)", [
+                     Column("workload", "workload"), Column("size", "size", "{:,}"),
+                     Column("engine", "engine"), Column("nodes", "nodes", "{:,}"),
+                     Column("forward", "forward", "time"),
+                     Column("backward", "backward", "time"),
+                     Column("graph_bytes", "graph B/node", "{:.0f}"),
+                     Column("peak_bytes", "peak B/node", "{:.0f}"),
+                     Column("error", "backward error"),
+                     Column("ratio_forward", "ratio fwd", "{:.2f}"),
+                     Column("ratio_backward", "ratio bwd", "{:.2f}"),
+                     Column("ratio_peak", "ratio peak mem", "{:.2f}")], rows)
 
 
-def bench_esl(sizes: Sequence[int]) -> str:
+def _ratio(ours: float | None, theirs: float | None) -> float | None:
+    """ours / theirs, or None where either is missing (a failed or skipped measurement)."""
+    if ours is None or theirs is None or math.isnan(ours) or math.isnan(theirs):
+        return None
+    return ours / theirs
+
+
+def _value(value: float, fmt: str) -> dict[str, Any]:
+    """A named figure for a results file: the number and how the docs write it."""
+    return {"value": value, "format": fmt}
+
+
+def bench_esl(sizes: Sequence[int]) -> tuple[Table, dict[str, Any]]:
     """The lecture's net: scalar graphs, traced replay, closed form."""
     rows = []
     for n in sizes:
         (size,), t_scalar, t_trace, t_closed, nodes = esl_rows(n)
-        rows.append([f"{size:,}", fmt_time(t_scalar), fmt_time(t_trace), fmt_time(t_closed),
-                     f"{t_scalar / t_trace:.0f}×", f"{t_trace / t_closed:.1f}×", str(nodes)])
-    return markdown("ESL net (p=2, M=10, K=1) full-batch gradient", [
-        "N", "scalar graphs", "traced replay", "closed-form numpy", "scalar / replay",
-        "replay / closed form", "tape nodes"], rows)
+        rows.append({"n": size, "scalar": t_scalar, "replay": t_trace, "closed_form": t_closed,
+                     "scalar_over_replay": t_scalar / t_trace,
+                     "replay_over_closed_form": t_trace / t_closed, "tape_nodes": nodes})
+    table = Table("ESL net (p=2, M=10, K=1) full-batch gradient", [
+        Column("n", "N", "{:,}"), Column("scalar", "scalar graphs", "time"),
+        Column("replay", "traced replay", "time"),
+        Column("closed_form", "closed-form numpy", "time"),
+        Column("scalar_over_replay", "scalar / replay", "{:.0f}×"),
+        Column("replay_over_closed_form", "replay / closed form", "{:.1f}×"),
+        Column("tape_nodes", "tape nodes")], rows)
+    return table, {"esl_replay_speedup": _value(rows[-1]["scalar_over_replay"], "{:.0f}×"),
+                   "esl_replay_over_closed_form": _value(rows[-1]["replay_over_closed_form"],
+                                                         "{:.1f}×")}
 
 
 def micrograd_moons(steps: int, seed: int) -> tuple[list[float], list[float], float]:
@@ -481,7 +501,7 @@ def micrograd_moons(steps: int, seed: int) -> tuple[list[float], list[float], fl
     return start, losses, statistics.median(times)
 
 
-def bench_moons(steps: int, repeats: int) -> str:
+def bench_moons(steps: int, repeats: int) -> tuple[Table, dict[str, Any]]:
     """micrograd's demo: its own loop against fit, from the same weights (GC on, the default)."""
     start, theirs, t_theirs = micrograd_moons(steps, SEED)
     data = moons(100, SEED, noise=0.1)
@@ -496,23 +516,30 @@ def bench_moons(steps: int, repeats: int) -> str:
     ours = hist.loss[:steps]
     worst = max(abs(a - b) / max(abs(b), 1e-300) for a, b in zip(ours, theirs, strict=True))
     t_ours = statistics.median(h.seconds for h in runs) / STEPS
-    acc = accuracy(model, data)
-    rows = [["micrograd 0.1.0 (its own loop)", str(steps), fmt_time(t_theirs), "1"],
-            ["deltagrad `fit` (traced tape)", str(STEPS), fmt_time(t_ours),
-             f"{t_theirs / t_ours:.0f}× faster"]]
-    return markdown(
+    rows = [{"loop": "micrograd 0.1.0 (its own loop)", "steps": steps, "per_step": t_theirs,
+             "speedup": 1.0},
+            {"loop": "deltagrad `fit` (traced tape)", "steps": STEPS, "per_step": t_ours,
+             "speedup": t_theirs / t_ours}]
+    table = Table(
         f"micrograd's demo: moons (100 points), MLP 2-16-16-1, γ_k = {schedule(1):g} − 0.9k/100",
-        ["loop", "steps timed", "per step (median)", "speed-up"], rows) + (
-        f"\nLargest relative difference of the losses over the first {steps} steps, from the "
-        f"same starting weights: {worst:.1e}. deltagrad after {STEPS} steps: loss "
-        f"{hist.loss[-1]:.6f}, training accuracy {acc:.0%}.\n")
+        [Column("loop", "loop"), Column("steps", "steps timed"),
+         Column("per_step", "per step (median)", "time"),
+         Column("speedup", "speed-up", "{:.0f}×")], rows)
+    return table, {"moons_speedup": _value(t_theirs / t_ours, "{:.0f}×"),
+                   "moons_step_deltagrad": _value(t_ours, "time"),
+                   "moons_step_micrograd": _value(t_theirs, "time"),
+                   "moons_worst_loss_difference": _value(worst, "{:.1e}"),
+                   "moons_final_loss": _value(hist.loss[-1], "{:.6f}"),
+                   "moons_accuracy": _value(accuracy(model, data), "{:.0%}")}
 
 
 def main() -> None:
-    """Parse arguments, run the benchmarks, print (and optionally write) the tables."""
+    """Parse arguments, run the benchmarks, print the tables and write the results file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     parser.add_argument("--out", type=Path, help="also write the tables to this Markdown file")
+    parser.add_argument("--results", type=Path, help="the JSON results file to update "
+                        f"(default: {RESULTS_DIR / 'engine.json'}; with --quick: none)")
     parser.add_argument("--only", choices=["mlp", "depth", "esl", "moons"], action="append")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "WORKLOAD", "SIZE"),
                         help=argparse.SUPPRESS)
@@ -524,38 +551,36 @@ def main() -> None:
         return
     quick = args.quick
     parts = args.only or ["mlp", "depth", "esl", "moons"]
-    header = (f"Machine: {platform.machine()}, {_cpu_name()}, {os.cpu_count()} CPUs; "
-              f"Python {platform.python_version()} ({platform.python_implementation()}); "
-              f"numpy {np.__version__}; date {datetime.date.today().isoformat()}"
-              f"{'; --quick' if quick else ''}\n")
-    print(header, flush=True)
-    out = [header]
+    run = run_info(quick=quick, micrograd="0.1.0")
+    print(f"{run}\n", flush=True)
+    tables: dict[str, Table] = {}
+    values: dict[str, Any] = {}
     started = time.perf_counter()
     if "mlp" in parts:
-        out.append(bench_mlp(repeats=3 if quick else 7, n_points=20 if quick else 100))
-        print(out[-1], flush=True)
+        tables["mlp"], found = bench_mlp(repeats=3 if quick else 7, n_points=20 if quick else 100)
+        values |= found
+        print(markdown(tables["mlp"]), flush=True)
     if "depth" in parts:
         depths = [1_000, 10_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
-        out.append(bench_depth(depths, quick))
-        print(out[-1], flush=True)
+        tables["depth"], tables["recursion"] = bench_depth(depths, quick)
+        print(markdown(tables["depth"]), markdown(tables["recursion"]), sep="\n", flush=True)
     if "esl" in parts:
-        out.append(bench_esl([100, 1_000] if quick else [100, 1_000, 10_000]))
-        print(out[-1], flush=True)
+        tables["esl"], found = bench_esl([100, 1_000] if quick else [100, 1_000, 10_000])
+        values |= found
+        print(markdown(tables["esl"]), flush=True)
     if "moons" in parts:
-        out.append(bench_moons(steps=2 if quick else 10, repeats=1 if quick else 3))
-        print(out[-1], flush=True)
+        tables["moons"], found = bench_moons(steps=2 if quick else 10, repeats=1 if quick else 3)
+        values |= found
+        print(markdown(tables["moons"]), flush=True)
     print(f"total {time.perf_counter() - started:.0f} s")
+    for table in tables.values():
+        table.run = run
     if args.out:
-        args.out.write_text("\n".join(out))
-
-
-def _cpu_name() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
+        args.out.write_text("\n".join(markdown(t) for t in tables.values()), encoding="utf-8")
+    results = args.results or (None if quick else RESULTS_DIR / "engine.json")
+    if results:
+        save(results, tables, {name: v | {"run": run} for name, v in values.items()})
+        print(f"wrote {results}")
 
 
 if __name__ == "__main__":

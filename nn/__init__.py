@@ -10,8 +10,24 @@
   (``rng=``) and starting weights, the option names.
 """
 
+from typing import Any
+
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module, Parameter
 from nn.two_layer import NetForward, TwoLayerNet
 
 __all__ = ["MLP", "Layer", "Module", "NetForward", "Neuron", "Parameter", "TwoLayerNet"]
+
+
+def __getattr__(name: str) -> Any:
+    """``__version__``: deltagrad's installed version, as :data:`autograd.__version__` reads it."""
+    if name == "__version__":
+        import autograd
+
+        return autograd.__version__
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, ``__version__`` included."""
+    return sorted({*globals(), "__version__"})

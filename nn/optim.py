@@ -314,10 +314,10 @@ def variable_metric(
     This is Nash's variable metric algorithm (Compact Numerical Methods, 1990, Algorithm 21),
     the "BFGS" that ``nnet`` (and so ESL's chapter-11 experiments) uses: an approximation H
     of the inverse Hessian, reset to I when a step fails; each iteration searches along
-    d = −H g by backtracking (γ = 1, 0.2, 0.04, ... until f falls by at least 10⁻⁴ γ |gᵀd|,
+    d = −H g by backtracking (γ = 1, 0.2, 0.04, ... until f falls by at least 10⁻⁴ γ ``|gᵀd|``,
     an Armijo test), then updates H with the BFGS formula when sᵀy > 0. It stops after
     ``max_iter`` iterations, when f ≤ ``abstol``, when an iteration lowers f by no more than
-    ``reltol`` (|f| + ``reltol``), or when no step changes θ even from H = I.
+    ``reltol`` (``|f|`` + ``reltol``), or when no step changes θ even from H = I.
 
     Args:
         objective: θ ↦ (f(θ), ∇f(θ)); f may be +∞ (or the gradient None) where it overflows,
