@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, viz
+from autograd.text import visible
 from autograd.value import Constant
 from autograd.viz import (
     ROLE_COLORS,
@@ -513,7 +514,7 @@ def test_any_label_is_shown_literally(label: str) -> None:
     need_dot()
     x = Value(1.0, label=label)
     shown = [t.replace("\xa0", " ") for t in svg_texts(to_dot(x * x, program="dot").pipe())]
-    assert viz.text.visible(label) in shown  # spaces are drawn as no-break spaces
+    assert visible(label) in shown  # spaces are drawn as no-break spaces
 
 
 # The backward pass, step by step.

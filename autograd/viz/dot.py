@@ -28,10 +28,11 @@ import graphviz
 
 from autograd.atomic import write_atomically
 from autograd.graph import topological_order
+from autograd.text import visible
 from autograd.value import Constant, Value
 from autograd.viz.notes import Note, notes_by_position
 from autograd.viz.renderer import TIMEOUT, RenderError, run_renderer
-from autograd.viz.text import grad_cell, number, visible
+from autograd.viz.text import grad_cell, number
 
 DEFAULT_MAX_NODES = 1000
 """Largest graph :func:`to_dot` draws unless told otherwise (bigger ones are unreadable)."""
@@ -373,11 +374,25 @@ def render(root: Value, path: str | os.PathLike[str], format: str | None = None,
             renderer error); the message says what to do.
         ValueError: ``format`` contradicts the file's suffix (``"a.png"`` with ``"svg"``).
     """
+    data = to_dot(root, **options).draw(picture_format(path, format))
+    return write_atomically(path, lambda fh: fh.write(data))
+
+
+def picture_format(path: str | os.PathLike[str], format: str | None = None) -> str:  # noqa: A002
+    """The format a picture written to ``path`` takes, as :func:`render` decides it.
+
+    Args:
+        path: The picture's file name.
+        format: The format asked for, or None: the file's suffix (``graph.png`` → png),
+            and svg when there is none.
+
+    Raises:
+        ValueError: ``format`` contradicts the file's suffix (``"a.png"`` with ``"svg"``).
+    """
     suffix = Path(path).suffix.lstrip(".").lower()
     if format is None:
-        format = suffix or "svg"  # noqa: A001
-    elif suffix and suffix != format.lower():
-        raise ValueError(f"render: the file name {os.fspath(path)!r} says {suffix}, "
-                         f"but format={format!r}; make them agree")
-    data = to_dot(root, **options).draw(format)
-    return write_atomically(path, lambda fh: fh.write(data))
+        return suffix or "svg"
+    if suffix and suffix != format.lower():
+        raise ValueError(f"the file name {os.fspath(path)!r} says {suffix}, but "
+                         f"format={format!r}; make them agree")
+    return format

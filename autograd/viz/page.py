@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.atomic import write_atomically
+from autograd.text import visible
 from autograd.value import Value
 from autograd.viz.dot import (
     HOT_EDGE_COLOR,
@@ -47,7 +48,7 @@ from autograd.viz.steps import (
     replay,
     step_text,
 )
-from autograd.viz.text import grad_cell, number, visible
+from autograd.viz.text import grad_cell, number
 
 SLOT = '"DELTAGRAD_DATA"'
 """The one place in ``page.html`` that is filled in, with the page's JSON."""

@@ -1,4 +1,7 @@
-"""How the pictures write numbers, gradients and names (one place for every viz module)."""
+"""How the pictures write numbers, gradients and names (one place for every viz module).
+
+Typed text (labels) is shown through :func:`autograd.text.visible`, shared with the command line.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +19,6 @@ def number(x: float | Value) -> str:
 def grad_cell(grad: float | Value) -> str:
     """The text of a box's grad cell (the drawings, the frames and the page all use it)."""
     return f"grad {number(grad)}"
-
-
-def visible(text: str) -> str:
-    """``text`` with each unprintable character (control, NUL, …) as its Python escape."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def grouped(name: str) -> str:
