@@ -17,15 +17,17 @@ import sysconfig
 from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
+from typing import get_origin
 
 import pytest
 
 import autograd
 import nn
 
-NN_MODULES = ["nn", "nn.module", "nn.layers", "nn.two_layer", "nn.losses", "nn.backprop",
-              "nn.derivation", "nn.train", "nn.optim", "nn.data", "nn.rng", "nn.options",
-              "nn.args"]
+NN_MODULES = ["nn", "nn.module", "nn.layers", "nn.two_layer", "nn.notation", "nn.notes",
+              "nn.losses", "nn.backprop", "nn.derivation", "nn.train", "nn.settings",
+              "nn.objectives", "nn.observers", "nn.progress", "nn.optim", "nn.data", "nn.rng",
+              "nn.options", "nn.args"]
 PUBLIC_MODULES = ["autograd", "autograd.testing", "autograd.viz", *NN_MODULES]
 
 
@@ -88,7 +90,10 @@ def _undocumented(module: str) -> list[str]:
     missing = [] if inspect.getdoc(mod) else [module]
     for name in mod.__all__:
         obj = getattr(mod, name)
-        if inspect.ismodule(obj) or inspect.isclass(obj) or callable(obj):
+        # A typing alias (Literal[...], a Union with one) is callable but is data, documented
+        # like any other module attribute.
+        if (inspect.ismodule(obj) or inspect.isclass(obj) or callable(obj)) and get_origin(
+                obj) is None:
             home = inspect.getmodule(obj) or mod
             if not (obj.__doc__ or "").strip() and name not in _attribute_docs(home):
                 missing.append(f"{module}.{name}")
@@ -108,11 +113,12 @@ def _is_method(member: object) -> bool:
 
 
 def _submodules(mod: ModuleType) -> list[str]:
-    """The modules a package's ``__init__`` imports its names from."""
+    """The modules a package's ``__init__`` imports its names from, at once or on first use."""
     tree = ast.parse(inspect.getsource(mod))
     return [node.module for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-            and node.module.split(".")[0] in ("autograd", "nn")]
+            and node.module.split(".")[0] in ("autograd", "nn")] + [
+        *getattr(mod, "_LAZY", {}).values()]
 
 
 @pytest.mark.parametrize("module", PUBLIC_MODULES)
