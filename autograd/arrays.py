@@ -7,6 +7,8 @@ that asks which library an array belongs to and moves results between it and the
 
 * :func:`namespace`: the array-API namespace of some arrays (Python numbers are ignored);
 * :func:`as_batch`: a batch of examples as a 2-D floating array of its own library;
+* :func:`is_foreign`, :func:`floats`, :func:`like`, :func:`join`, :func:`first_row`: what
+  ``nn.fit`` needs to keep a data set in its library (torch, dask...) rather than numpy's;
 * :func:`realize`: start the computation of lazy arrays (dask) and keep the results there;
 * :func:`guarded`: a lazy array whose computation raises unless a lazy check passed;
 * :func:`to_host`: an array's values as a numpy array (computed, on the CPU);
@@ -25,8 +27,9 @@ from typing import Any
 
 from autograd.errors import DomainError
 
-__all__ = ["as_batch", "device", "guarded", "is_array", "is_lazy", "log_or_zero", "namespace",
-           "power", "realize", "relu", "sigmoid", "sign", "softplus", "step", "to_host", "unary"]
+__all__ = ["as_batch", "device", "first_row", "floats", "guarded", "is_array", "is_foreign",
+           "is_lazy", "join", "like", "log_or_zero", "namespace", "power", "realize", "relu",
+           "sigmoid", "sign", "softplus", "step", "to_host", "unary"]
 
 
 def namespace(*xs: Any) -> Any:
@@ -54,6 +57,26 @@ def is_lazy(x: Any) -> bool:
     return bool(array_api_compat.is_lazy_array(x))
 
 
+def is_foreign(x: Any) -> bool:
+    """Whether x is an array of an array-API library other than numpy (torch, dask...)."""
+    import array_api_compat
+
+    return bool(array_api_compat.is_array_api_obj(x)) and not array_api_compat.is_numpy_array(x)
+
+
+def floats(x: Any) -> Any:
+    """The array x with real floating entries: float32 stays float32; integers and bools
+    become float64, in x's own library.
+
+    Raises:
+        TypeError: Complex entries.
+    """
+    xp = namespace(x)
+    if xp.isdtype(x.dtype, "complex floating"):
+        raise TypeError(f"inputs must be real numbers, got {x.dtype}")
+    return x if xp.isdtype(x.dtype, "real floating") else xp.astype(x, xp.float64)
+
+
 def as_batch(inputs: Any, width: int) -> Any:
     """``inputs`` as an N × ``width`` array of real floats, in the library it came in.
 
@@ -68,23 +91,35 @@ def as_batch(inputs: Any, width: int) -> Any:
     import array_api_compat
 
     if array_api_compat.is_array_api_obj(inputs):
-        xp = array_api_compat.array_namespace(inputs)
-        batch = inputs
+        batch = floats(inputs)
     else:
         import numpy
 
-        xp = array_api_compat.array_namespace(numpy.empty(0))
         batch = numpy.asarray(inputs, dtype=numpy.float64)
-    if xp.isdtype(batch.dtype, "complex floating"):
-        raise TypeError(f"inputs must be real numbers, got {batch.dtype}")
-    if not xp.isdtype(batch.dtype, "real floating"):
-        batch = xp.astype(batch, xp.float64)
     if batch.ndim == 1 and width == 1:
-        batch = xp.reshape(batch, (-1, 1))
+        batch = namespace(batch).reshape(batch, (-1, 1))
     if batch.ndim != 2 or batch.shape[1] != width:
         raise ValueError(f"inputs must be N × {width} (one row per example), "
                          f"got shape {tuple(batch.shape)}")
     return batch
+
+
+def like(ref: Any, x: Any) -> Any:
+    """x in the library and on the device of the array ``ref`` (as it is if it already is)."""
+    xp = namespace(ref)
+    if namespace(x) is xp:
+        return x
+    return xp.asarray(to_host(x), device=device(ref))
+
+
+def join(a: Any, b: Any) -> Any:
+    """The columns of a, then those of b (two N-row matrices of one library)."""
+    return namespace(a, b).concat([a, b], axis=1)
+
+
+def first_row(x: Any) -> list[float]:
+    """Row 0 of a matrix as floats (for a lazy array, only its first chunk is computed)."""
+    return [float(v) for v in to_host(x[:1, :])[0].tolist()]
 
 
 def realize(*arrays: Any) -> tuple[Any, ...]:

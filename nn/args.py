@@ -15,7 +15,8 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["choice", "count", "fraction", "matrix", "non_negative", "positive", "real"]
+__all__ = ["check_shape", "choice", "count", "fraction", "matrix", "non_negative", "positive",
+           "real"]
 
 
 def real(name: str, value: object) -> float:
@@ -123,11 +124,21 @@ def matrix(
     arr = np.asarray(value, dtype=np.float64)
     if column and arr.ndim == 1:
         arr = arr[:, None]
-    if (arr.ndim != 2 or arr.shape[0] == 0 or (rows is not None and arr.shape[0] != rows)
-            or (cols is not None and arr.shape[1] != cols)):
-        want = f"({height if rows is None else rows}, {width if cols is None else cols})"
-        some = " (at least one row)" if rows is None else ""
-        raise ValueError(f"{name} must have shape {want}{some}, got {arr.shape}")
+    check_shape(name, arr.shape, rows=rows, cols=cols, height=height, width=width)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite, got a nan or inf entry")
     return arr
+
+
+def check_shape(name: str, shape: tuple[int, ...], *, rows: int | None = None,
+                cols: int | None = None, height: str = "N", width: str = "K") -> None:
+    """Raise unless ``shape`` is 2-D with at least one row, of the given size where given.
+
+    Raises:
+        ValueError: Naming the expected and the actual shape (as :func:`matrix` explains).
+    """
+    if (len(shape) != 2 or shape[0] == 0 or (rows is not None and shape[0] != rows)
+            or (cols is not None and shape[1] != cols)):
+        want = f"({height if rows is None else rows}, {width if cols is None else cols})"
+        some = " (at least one row)" if rows is None else ""
+        raise ValueError(f"{name} must have shape {want}{some}, got {tuple(shape)}")

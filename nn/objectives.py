@@ -8,8 +8,13 @@ the model's business:
   :class:`~nn.two_layer.TwoLayerNet` returns :class:`ClosedForm`, the vectorised δ and s of
   :mod:`nn.backprop` (which the tests check against the engine to 1e-12);
 * any other :class:`~nn.module.Module` gets :class:`Traced` by default: its per-example loss
-  is traced once (:func:`autograd.trace`) and the tape replayed on numpy arrays of all N
-  examples, so it trains at array speed with the engine's own derivatives.
+  is traced once (:func:`autograd.trace`) and the tape replayed on arrays of all N examples,
+  so it trains at array speed with the engine's own derivatives.
+
+The data may be numpy arrays or arrays of another array-API library (torch tensors, on
+their device; dask arrays, on a cluster): the tape replays in the data's library, and only
+Σ_i R_i and the gradient come back to the host, where the optimiser's state stays. The
+closed form is numpy code, so on other libraries :class:`ClosedForm` runs the net's tape.
 
 Objectives compute Σ_i R_i only; :class:`Criterion` scales it and adds λJ, the one place
 where the penalty is applied. Both trust their inputs: ``fit`` checks the data once, before
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from autograd import Value, no_grad, trace
+from autograd import Value, arrays, no_grad, trace
 from nn import backprop
 from nn.losses import REGISTRY, Loss
 from nn.module import Module
@@ -107,7 +112,8 @@ class ClosedForm(_Parameters):
         if net.output not in REGISTRY[name].outputs:
             raise ValueError(f"loss={name!r} needs output in {REGISTRY[name].outputs!r}, got "
                              f"output={net.output!r}")
-        self.loss, self.output = name, net.output
+        self.loss, self.output, self.net = name, net.output, net
+        self._traced: Traced | None = None
         p, m, k = net.shape
         self.n_inputs = p
         self.shapes = ((m, p + 1), (k, m + 1))
@@ -117,8 +123,18 @@ class ClosedForm(_Parameters):
         return (theta[: self.split].reshape(self.shapes[0]),
                 theta[self.split :].reshape(self.shapes[1]))
 
+    def _tape(self) -> Traced:
+        """The net's own loss and outputs through a tape, for data of other libraries."""
+        if self._traced is None:
+            net, loss = self.net, self.loss
+            self._traced = Traced(net, None, self.n_inputs, outputs=lambda x: net(x).f,
+                                  example_loss=lambda x, y: net.loss(net(x), y, loss))
+        return self._traced
+
     def risk(self, theta: Array, x: Array, y: Array, need_grad: bool) -> tuple[float, Array | None]:
         """Σ_i R_i and its gradient by back-propagation (:func:`nn.backprop.evaluate`)."""
+        if arrays.is_foreign(x):
+            return self._tape().risk(theta, x, y, need_grad)
         alpha, beta = self._unpack(theta)
         value, g_alpha, g_beta = backprop.evaluate(alpha, beta, x, y, self.loss, self.output,
                                                    need_grad)
@@ -128,6 +144,8 @@ class ClosedForm(_Parameters):
 
     def predict(self, theta: Array, x: Array) -> Array:
         """f(x_i) at θ, by the closed form's forward pass."""
+        if arrays.is_foreign(x):
+            return self._tape().predict(theta, x)
         return backprop.outputs(*self._unpack(theta), x, self.output)
 
 
@@ -140,21 +158,29 @@ class Traced(_Parameters):
         loss: A name in :data:`nn.losses.REGISTRY` or a callable ``(outputs, targets) -> R_i``;
             None for squared error.
         n_inputs: p.
+        outputs: The outputs of one example's inputs, if not the model's call.
+        example_loss: R_i from one example's inputs and targets, if not ``loss`` of the
+            outputs.
 
     Raises:
         ValueError: On a module without parameters.
     """
 
-    def __init__(self, model: Module, loss: Loss | None, n_inputs: int) -> None:
+    def __init__(self, model: Module, loss: Loss | None, n_inputs: int, *,
+                 outputs: Callable[[list[Value]], Any] | None = None,
+                 example_loss: Callable[[list[Value], list[Value]], Value] | None = None
+                 ) -> None:
         super().__init__(model)
         self.model, self.n_inputs = model, n_inputs
+        self.call = model if outputs is None else outputs
         named = "squared" if loss is None else loss
         self.loss = REGISTRY[named].fn if isinstance(named, str) else named
+        self.example_loss = example_loss
         self._loss_tape: Any = None
         self._output_tapes: list[Any] = []
 
     def _outputs(self, x: Sequence[Value]) -> list[Value]:
-        out = self.model(list(x))
+        out = self.call(list(x))
         outs = [out] if isinstance(out, Value) else list(out)
         if not outs or not all(isinstance(o, Value) for o in outs):
             raise ValueError(f"{type(self.model).__name__} must map a list of {self.n_inputs} "
@@ -162,6 +188,8 @@ class Traced(_Parameters):
         return outs
 
     def _example_loss(self, *v: Value) -> Value:
+        if self.example_loss is not None:
+            return self.example_loss(list(v[: self.n_inputs]), list(v[self.n_inputs :]))
         outs = self._outputs(v[: self.n_inputs])
         targets = list(v[self.n_inputs :])
         if len(outs) != len(targets):
@@ -170,31 +198,32 @@ class Traced(_Parameters):
         return self.loss(outs, targets)
 
     def risk(self, theta: Array, x: Array, y: Array, need_grad: bool) -> tuple[float, Array | None]:
-        """Σ_i R_i and its gradient from the loss tape (traced on the first call); sets θ."""
-        rows = np.hstack([x, y])
+        """Σ_i R_i and its gradient from the loss tape (traced on the first call); sets θ.
+
+        The replay runs in the data's library; only the sums come back, checked.
+        """
+        rows = arrays.join(x, y)
         if self._loss_tape is None:  # traced once, on the first example seen
-            self._loss_tape = trace(self._example_loss, inputs=rows[0].tolist(),
+            self._loss_tape = trace(self._example_loss, inputs=arrays.first_row(rows),
                                     params=self.params)
         self.write(theta)
-        if not need_grad:
-            return float(self._loss_tape.forward(rows).sum()), None
-        risks, grad = self._loss_tape.gradient(rows)
-        return float(risks.sum()), grad
+        return self._loss_tape.sums(rows, need_grad)
 
     def predict(self, theta: Array, x: Array) -> Array:
         """f(x_i) at θ from one tape per output; the model's own weights are kept."""
         if not self._output_tapes:  # one tape per output, traced on the first row
+            first = arrays.first_row(x)
             with no_grad():
-                k = len(self._outputs([Value(v) for v in x[0].tolist()]))
+                k = len(self._outputs([Value(v) for v in first]))
             self._output_tapes = [
-                trace(lambda *v, k=k: self._outputs(v)[k], inputs=x[0].tolist(),
-                      params=self.params)
+                trace(lambda *v, k=k: self._outputs(v)[k], inputs=first, params=self.params)
                 for k in range(k)
             ]
         held = self.read()  # the tapes read θ from the parameters: lend them θ, then restore
         self.write(theta)
-        try:
-            return np.column_stack([tape.forward(x) for tape in self._output_tapes])
+        try:  # in the data's library (for dask: lazy, checked when computed)
+            return arrays.namespace(x).stack([tape.forward(x) for tape in self._output_tapes],
+                                             axis=1)
         finally:
             self.write(held)
 

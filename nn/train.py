@@ -39,8 +39,9 @@ from typing import Any, TextIO, Unpack
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from autograd import arrays
 from autograd.mode import enable_grad
-from nn.args import matrix, non_negative
+from nn.args import check_shape, matrix, non_negative
 from nn.losses import Loss
 from nn.module import Module
 from nn.objectives import Criterion, Objective, objective_for
@@ -71,7 +72,7 @@ def predict(model: Module, X: ArrayLike) -> Array:  # noqa: N803
         ValueError: On an empty or non-finite X, or a model that does not map a row of X
             to Values.
     """
-    x = matrix("X", X, width="p")
+    x = _data("X", X, width="p")
     with enable_grad():
         objective = _objective(model, None, x)
         return objective.predict(objective.read(), x)
@@ -89,7 +90,7 @@ def _predictor(objective: Objective, theta: Array) -> Callable[[ArrayLike], Arra
     """``predict(X)`` at θ, for :attr:`Epoch.predict` (X checked as :func:`predict` does)."""
 
     def at_theta(xs: ArrayLike) -> Array:
-        x = matrix("X", xs, cols=objective.n_inputs, width="p")
+        x = _data("X", xs, cols=objective.n_inputs, width="p")
         with enable_grad():
             return objective.predict(theta, x)
 
@@ -146,10 +147,10 @@ def fit(
         raise TypeError("give either a FitOptions or its fields as keywords, not both")
     opts = options if options is not None else FitOptions(**settings)
     begin = time.perf_counter()
-    x = matrix("X", X, width="p")
+    x = _data("X", X, width="p")
     with enable_grad():
         objective = _objective(model, opts.loss, x)
-        y = matrix("Y", Y, rows=x.shape[0], column=True)
+        y = _data("Y", Y, rows=x.shape[0], column=True, like=x)
         val = _validation(validation, x.shape[1], y.shape[1])
         if opts.early_stopping is not None and val is None:
             raise ValueError("early_stopping needs a validation set (validation=(X_val, Y_val))")
@@ -164,8 +165,26 @@ def _validation(validation: tuple[ArrayLike, ArrayLike] | None, p: int, k: int
         return None
     if len(validation) != 2:
         raise ValueError("validation must be a pair (X_val, Y_val)")
-    xv = matrix("X_val", validation[0], cols=p)
-    return xv, matrix("Y_val", validation[1], rows=xv.shape[0], cols=k, column=True)
+    xv = _data("X_val", validation[0], cols=p)
+    return xv, _data("Y_val", validation[1], rows=xv.shape[0], cols=k, column=True, like=xv)
+
+
+def _data(name: str, value: ArrayLike, *, like: Any = None, column: bool = False,
+          **shape: Any) -> Array:
+    """:func:`~nn.args.matrix`, except that an array of another array-API library (a torch
+    tensor, a dask array) stays in its library and on its device, so that training runs
+    there; ``like`` puts the result in the library of another array (Y in that of X)."""
+    if not arrays.is_foreign(value) and (like is None or not arrays.is_foreign(like)):
+        return matrix(name, value, column=column, **shape)
+    arr = arrays.floats(value) if arrays.is_foreign(value) else np.asarray(value, np.float64)
+    arr = arr if like is None else arrays.like(like, arr)
+    if column and arr.ndim == 1:
+        arr = arr[:, None]
+    check_shape(name, tuple(arr.shape), **shape)
+    xp = arrays.namespace(arr)
+    if not bool(arrays.to_host(xp.all(xp.isfinite(arr)))):
+        raise ValueError(f"{name} must be finite, got a nan or inf entry")
+    return arr
 
 
 class _Start:
