@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from autograd import Value
+from nn import Module, Parameter
 
 Fn = Callable[..., Value]
 
@@ -71,3 +72,13 @@ def assert_same(got: np.ndarray, want: np.ndarray, scale: np.ndarray | None = No
     assert got.shape == want.shape, (got.shape, want.shape)
     bad = np.abs(got - want) > 1e-12 * size
     assert not bad.any(), f"differ at {np.flatnonzero(bad)}: {got[bad]} vs {want[bad]}"
+
+
+class Scaled(Module):
+    """``w * x[0].detach()``: a stop-gradient on the input, replayed per example."""
+
+    def __init__(self) -> None:
+        self.w = Parameter(2.0)
+
+    def forward(self, x: list[Value]) -> Value:
+        return self.w * x[0].detach()

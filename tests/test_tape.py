@@ -13,12 +13,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tape_helpers import BINARY, UNARY, assert_same, every_op, scalar_batch
+from tape_helpers import BINARY, UNARY, Scaled, assert_same, every_op, scalar_batch
 
 import autograd.graph
 from autograd import OPS, TraceError, Value, no_grad, op, topological_order, trace
 from nn import backprop
-from nn.module import Module, Parameter
 
 GRAPH_FILE = str(Path(autograd.graph.__file__))
 
@@ -294,16 +293,6 @@ def test_a_backward_that_would_overflow_a_grad_changes_nothing() -> None:
     with pytest.raises(OverflowError, match="would overflow"):
         trace(lambda x: w * x, [1.0], [w]).backward([[1e308]])
     assert w.grad == 1.7e308
-
-
-class Scaled(Module):
-    """``w * x[0].detach()``: a stop-gradient on the input, replayed per example."""
-
-    def __init__(self) -> None:
-        self.w = Parameter(2.0)
-
-    def forward(self, x: list[Value]) -> Value:
-        return self.w * x[0].detach()
 
 
 def test_detach_replays_each_examples_value_and_stops_the_gradient() -> None:

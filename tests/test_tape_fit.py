@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tape_helpers import Scaled
 
-from autograd import Value, no_grad
-from nn import MLP, Module, Parameter, TwoLayerNet, fit, predict
+from autograd import no_grad
+from nn import MLP, Module, TwoLayerNet, fit, predict
 
 torch = pytest.importorskip("torch", reason="the torch path needs: pip install 'deltagrad[torch]'")
 da = pytest.importorskip("dask.array", reason="the dask path needs: pip install 'deltagrad[dask]'")
@@ -84,16 +85,6 @@ def test_a_bad_entry_is_refused_in_any_library() -> None:
     for make in LIBRARIES.values():
         with pytest.raises(ValueError, match="X must be finite"):
             fit(MLP(2, [1], rng=0), make(x), make(y), lr=0.1, epochs=1, progress=False)
-
-
-class Scaled(Module):
-    """``w * x[0].detach()``: its prediction is w times each example's own x."""
-
-    def __init__(self) -> None:
-        self.w = Parameter(2.0)
-
-    def forward(self, x: list[Value]) -> Value:
-        return self.w * x[0].detach()
 
 
 def test_detach_is_replayed_per_example_by_predict_and_fit() -> None:
