@@ -178,20 +178,31 @@ def unary(name: str) -> Callable[[Any], Any]:
 
 def sigmoid(x: Any) -> Any:
     """σ(x) = e^min(x, 0) / (1 + e^-|x|): the float version's two branches in one formula
-    (no overflow, the same numbers, no masks)."""
+    (no overflow, the same numbers, no masks).
+
+    The in-place operators work on temporaries made here: numpy and torch reuse their
+    memory (a large batch costs page faults per new array), libraries without in-place
+    arithmetic (JAX, dask) bind a new array instead.
+    """
     xp = namespace(x)
-    return xp.exp(xp.clip(x, max=0.0)) / (1.0 + xp.exp(-xp.abs(x)))
+    den = xp.abs(x)
+    den *= -1.0
+    den = xp.exp(den)
+    den += 1.0
+    out = xp.exp(xp.minimum(x, 0.0))
+    out /= den
+    return out
 
 
 def softplus(x: Any) -> Any:
     """log(1 + e^x) = max(x, 0) + log1p(e^-|x|), without overflow."""
     xp = namespace(x)
-    return xp.clip(x, min=0.0) + xp.log1p(xp.exp(-xp.abs(x)))
+    return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def relu(x: Any) -> Any:
     """max(x, 0)."""
-    return namespace(x).clip(x, min=0.0)
+    return namespace(x).maximum(x, 0.0)
 
 
 def power(a: Any, b: Any) -> Any:

@@ -84,15 +84,16 @@ class Program:
         g = self.graph
         where: dict[int, list[int]] = {p: [] for p in self.used}
         self.blocks: list[tuple[int, bool]] = []  # (group, weights?) in vector order
-        self.passed: set[tuple[int, bool]] = set()  # blocks with a computed weight in them
+        # the computed weights (node, row, column) of each block, which pass their sums on
+        self.passed: dict[tuple[int, bool], list[tuple[int, int, int]]] = {}
         size = 0
         for h, grp in enumerate(self.groups):
             if not isinstance(grp, Affine):
                 continue
             for block, codes in ((True, grp.weights), (False, (grp.intercepts,))):
                 flat = [c for row in codes for c in row]
-                if any(self.passes(c) for c in flat):
-                    self.passed.add((h, block))
+                self.passed[(h, block)] = [(c, j, k) for j, row in enumerate(codes)
+                                           for k, c in enumerate(row) if self._passes(c)]
                 if any(c in where for c in flat):
                     self.blocks.append((h, block))
                     for k, c in enumerate(flat):
@@ -105,6 +106,7 @@ class Program:
         for k, p in enumerate(self.scalar_params):
             where[p].append(size + k)
         size += len(self.scalar_params)
+        self.wanted = set(self.blocks) | {b for b, found in self.passed.items() if found}
         rounds = max((len(v) for v in where.values()), default=0)
         self.gather = np.full((rounds, len(self.params)), size, dtype=np.int64)
         for k, node in enumerate(self.params):
@@ -112,7 +114,7 @@ class Program:
                 self.gather[r, k] = pos
 
 
-    def passes(self, code: int) -> bool:
+    def _passes(self, code: int) -> bool:
         """Whether a weight code is a computed node that passes a gradient on (not a leaf)."""
         return (code < len(self.nodes) and self.need[code] and code not in self.used
                 and self.nodes[code].op is not None)
@@ -258,18 +260,14 @@ class Run:
                 src = grp.source
                 self.mat[src] = flow[1] if src not in self.mat else self.mat[src] + flow[1]
             return
-        wanted = set(program.blocks) | program.passed
-        if (h, True) in wanted:
+        if (h, True) in program.wanted:
             weights = self.blocks[(h, True)] = xp.matmul(xp.matrix_transpose(self._u(grp)), g)
-            for j, row in enumerate(grp.weights):  # computed weights pass their sums on
-                for k, w in enumerate(row):
-                    if program.passes(w):
-                        self.sum[w] = self.sum.get(w, 0.0) + weights[j, k]
-        if (h, False) in wanted:
+            for w, j, k in program.passed[(h, True)]:  # computed weights pass their sums on
+                self.sum[w] = self.sum.get(w, 0.0) + weights[j, k]
+        if (h, False) in program.wanted:
             sums = self.blocks[(h, False)] = xp.sum(g, axis=0)
-            for k, c in enumerate(grp.intercepts):
-                if program.passes(c):
-                    self.sum[c] = self.sum.get(c, 0.0) + sums[k]
+            for c, _, k in program.passed[(h, False)]:
+                self.sum[c] = self.sum.get(c, 0.0) + sums[k]
         if any(program.need[u] for u in grp.inputs):
             back = xp.matmul(g, xp.matrix_transpose(self._table(grp.weights)))
             if grp.source is not None:
