@@ -422,7 +422,8 @@ def _bench_depth(depths: Sequence[int], quick: bool) -> Table:
             peer = engine != "deltagrad"
             rows.append({
                 "workload": workload, "size": size, "engine": engine, "nodes": mem["nodes"],
-                "forward": t_fwd, "backward": "fails" if t_bwd is None and peer else t_bwd,
+                "forward": t_fwd,
+                "backward": "fails" if t_bwd is None and engine == "micrograd" else t_bwd,
                 "graph_bytes": mem["graph"], "peak_bytes": mem["peak"], "error": mem["error"],
                 "ratio_forward": _ratio(d_fwd, t_fwd) if peer else None,
                 "ratio_backward": _ratio(d_bwd, t_bwd) if peer else None,
