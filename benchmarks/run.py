@@ -519,7 +519,7 @@ def bench_moons(steps: int, repeats: int) -> tuple[Table, dict[str, Any]]:
     t_ours = statistics.median(h.seconds for h in runs) / STEPS
     rows = [{"loop": "micrograd 0.1.0 (its own loop)", "steps": steps, "per_step": t_theirs,
              "speedup": 1.0},
-            {"loop": "deltagrad `fit` (traced tape)", "steps": STEPS, "per_step": t_ours,
+            {"loop": "deltagrad fit (traced tape)", "steps": STEPS, "per_step": t_ours,
              "speedup": t_theirs / t_ours}]
     table = Table(
         f"micrograd's demo: moons (100 points), MLP 2-16-16-1, γ_k = {schedule(1):g} − 0.9k/100",
