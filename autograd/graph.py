@@ -24,14 +24,14 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any, Protocol, Self, TypeVar
 
-from autograd.errors import FloatOverflowError
+from autograd.errors import EngineError, FloatOverflowError
 from autograd.mode import RECORDING, no_grad
 from autograd.ops import Op
 
@@ -53,6 +53,7 @@ class Node(Protocol):
 
 
 N = TypeVar("N", bound=Node)
+T = TypeVar("T")
 
 _LOCK = threading.Lock()  # held by a pass from its walk to its commit (no other state)
 _IN_PASS: ContextVar[bool] = ContextVar("deltagrad_in_pass", default=False)
@@ -63,18 +64,26 @@ _GRAD = attrgetter("grad")
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
-@contextmanager
-def _pass() -> Iterator[None]:
-    """Hold the engine's lock for one pass; refuse a pass started inside another."""
+def _in_pass(body: Callable[..., T], nodes: list[Any], *args: Any) -> T:
+    """Run ``body(nodes, *args)`` as one pass: the engine's lock held, nesting refused.
+
+    ``body`` puts every node whose scratch slot it uses into ``nodes``; their scratch is
+    cleared afterwards, however the pass ends. The "in a pass" flag is set in a copy of the
+    context, which is dropped when the pass ends: no line of Python has to undo it.
+    """
     if _IN_PASS.get():
         raise RuntimeError("a backward pass (or topological_order) was started inside "
                            "another, e.g. from an op's partials: compute it outside")
-    token = _IN_PASS.set(True)
-    try:
-        with _LOCK:
-            yield
-    finally:
-        _IN_PASS.reset(token)
+    with _LOCK:
+        try:
+            return copy_context().run(_flagged, body, nodes, *args)
+        finally:
+            _set_all(nodes, "_g", repeat(None))
+
+
+def _flagged(body: Callable[..., T], *args: Any) -> T:
+    _IN_PASS.set(True)
+    return body(*args)
 
 
 def _set_all(nodes: Iterable[Node], name: str, values: Iterable[Any]) -> None:
@@ -112,14 +121,13 @@ def restoring_grads() -> Iterator[None]:
             _set_all(map(_FIRST, reversed(journal)), "grad", map(_SECOND, reversed(journal)))
 
 
-def _walk(root: N) -> list[N]:
-    """Every node ``root`` depends on, each after all of its parents (caller holds the lock).
+def _walk(order: list[N], root: N) -> list[N]:
+    """Every node ``root`` depends on, each after all of its parents, appended to ``order``.
 
     A depth-first walk: ``stack`` holds the current path, and a node is marked seen by a
     mark of this walk's own in its scratch slot (so no per-node set entries or tuples).
     """
     mark = object()
-    order: list[N] = []
     root._g = mark
     stack = [root]
     push, pop, place = stack.append, stack.pop, order.append
@@ -139,13 +147,7 @@ def topological_order(root: N) -> list[N]:
 
     The order is deterministic: parents are visited in the order they were given.
     """
-    with _pass():
-        order: list[N] = []
-        try:
-            order = _walk(root)
-        finally:
-            _set_all(order, "_g", repeat(None))
-        return order
+    return _in_pass(_walk, [], root)
 
 
 def chain_rule_step(op: Op, xs: Any, out: Any, g: Any) -> list[tuple[Any, Any] | None]:
@@ -162,39 +164,46 @@ def chain_rule_step(op: Op, xs: Any, out: Any, g: Any) -> list[tuple[Any, Any] |
         contribution to ∂root/∂x_j; or ``None`` if no gradient flows to that input.
 
     Raises:
-        TypeError: The op's partials give a number of derivatives other than its arity.
+        ValueError: The op's partials give a number of derivatives other than its arity.
     """
     ds = op.partials(xs, out)
     if len(ds) != len(xs):
-        raise TypeError(f"op {op.name!r}: partials gave {len(ds)} derivatives for "
+        raise ValueError(f"op {op.name!r}: partials gave {len(ds)} derivatives for "
                         f"{len(xs)} operands")
     return [None if d is None else (d, g * d) for d in ds]
 
 
 def _sum_floats(order: list[N]) -> None:
     """The chain rule on floats, into the scratch slots (unrolled: runs once per node)."""
-    for node in reversed(order):
-        parents = node.parents
-        if not parents:
-            continue
-        g, n = node._g, len(parents)
-        if n == 1:
-            a = parents[0]
-            da = node.op.partials((a.data,), node.data)[0]
-            if da is not None:
-                a._g += g * da
-        elif n == 2:
-            a, b = parents
-            da, db = node.op.partials((a.data, b.data), node.data)
-            if da is not None:
-                a._g += g * da
-            if db is not None:
-                b._g += g * db
-        else:
-            for p, flow in zip(parents, chain_rule_step(
-                    node.op, tuple([p.data for p in parents]), node.data, g), strict=True):
-                if flow is not None:
-                    p._g += flow[1]
+    node = order[-1]
+    try:
+        for node in reversed(order):
+            parents = node.parents
+            if not parents:
+                continue
+            g, n = node._g, len(parents)
+            if n == 1:
+                a = parents[0]
+                (da,) = node.op.partials((a.data,), node.data)
+                if da is not None:
+                    a._g += g * da
+            elif n == 2:
+                a, b = parents
+                da, db = node.op.partials((a.data, b.data), node.data)
+                if da is not None:
+                    a._g += g * da
+                if db is not None:
+                    b._g += g * db
+            else:
+                for p, flow in zip(parents, chain_rule_step(
+                        node.op, tuple([p.data for p in parents]), node.data, g), strict=True):
+                    if flow is not None:
+                        p._g += flow[1]
+    except ValueError as err:  # partials of the wrong length (unpacking): name the op
+        if isinstance(err, EngineError):
+            raise
+        chain_rule_step(node.op, tuple([p.data for p in node.parents]), node.data, 1.0)
+        raise
 
 
 def _sum_values(order: list[N]) -> None:
@@ -279,14 +288,12 @@ def gradients(root: N, seed: Any = 1.0) -> dict[N, Any]:
             infinite or undefined (the op's own message), or a gradient overflows to inf or
             nan (the message names the op where it happened).
     """
-    with _pass():
-        order: list[N] = []
-        try:
-            order = _walk(root)
-            _sum(order, seed)
-            return dict(zip(order, map(_SCRATCH, order), strict=True))
-        finally:
-            _set_all(order, "_g", repeat(None))
+    return _in_pass(_gradients, [], root, seed)
+
+
+def _gradients(order: list[N], root: N, seed: Any) -> dict[N, Any]:
+    _sum(_walk(order, root), seed)
+    return dict(zip(order, map(_SCRATCH, order), strict=True))
 
 
 def tangent(root: N, seeds: dict[N, float]) -> float:
@@ -299,27 +306,25 @@ def tangent(root: N, seeds: dict[N, float]) -> float:
     Raises:
         DivisionByZeroError, DomainError, FloatOverflowError: As :func:`gradients`.
     """
-    with _pass():
-        order: list[N] = []
-        try:
-            order = _walk(root)
-            _set_all(order, "_g", repeat(0.0))
-            for leaf, t in seeds.items():
-                leaf._g = t
-            for node in order:
-                parents = node.parents
-                if parents:
-                    t = 0.0
-                    ds = node.op.partials(tuple([p.data for p in parents]), node.data)
-                    for p, d in zip(parents, ds, strict=True):
-                        if d is not None:
-                            t += d * p._g
-                    node._g = t
-            if not math.isfinite(root._g):
-                raise FloatOverflowError("jvp: the tangent overflowed a float")
-            return float(root._g)
-        finally:
-            _set_all(order, "_g", repeat(None))
+    return _in_pass(_tangent, [], root, seeds)
+
+
+def _tangent(order: list[Node], root: Node, seeds: dict[Any, float]) -> float:
+    _set_all(_walk(order, root), "_g", repeat(0.0))
+    for leaf, t in seeds.items():
+        leaf._g = t
+    for node in order:
+        parents = node.parents
+        if parents:
+            t = 0.0
+            ds = node.op.partials(tuple([p.data for p in parents]), node.data)
+            for p, d in zip(parents, ds, strict=True):
+                if d is not None:
+                    t += d * p._g
+            node._g = t
+    if not math.isfinite(root._g):
+        raise FloatOverflowError("jvp: the tangent overflowed a float")
+    return float(root._g)
 
 
 def backward(root: N, seed: Any = 1.0) -> None:
@@ -339,20 +344,18 @@ def backward(root: N, seed: Any = 1.0) -> None:
         As :func:`gradients`; and FloatOverflowError when an accumulated leaf gradient
         would overflow. Then no ``.grad`` has changed, even after an interrupt.
     """
-    with _pass():
-        order: list[N] = []
-        try:
-            order = _walk(root)
-            leaves = _sum(order, seed)
-            # Numbers added to a Value grad left by an earlier create_graph pass grow no
-            # graph; with create_graph the sums are part of the gradients' graph.
-            with no_grad() if type(seed) is float else nullcontext():
-                for leaf in leaves:
-                    leaf._g = leaf.grad + leaf._g
-            _check_accumulated(leaves)
-            _commit(order)
-        finally:
-            _set_all(order, "_g", repeat(None))
+    _in_pass(_backward, [], root, seed)
+
+
+def _backward(order: list[N], root: N, seed: Any) -> None:
+    leaves = _sum(_walk(order, root), seed)
+    # Numbers added to a Value grad left by an earlier create_graph pass grow no graph;
+    # with create_graph the sums are part of the gradients' graph.
+    with no_grad() if type(seed) is float else nullcontext():
+        for leaf in leaves:
+            leaf._g = leaf.grad + leaf._g
+    _check_accumulated(leaves)
+    _commit(order)
 
 
 def _check_accumulated(leaves: Sequence[Node]) -> None:
@@ -375,12 +378,10 @@ def accumulate(leaves: Sequence[Node], increments: Sequence[Any]) -> None:
     Raises:
         FloatOverflowError: Some accumulated gradient would not be finite; nothing changed.
     """
-    with _pass():
-        leaves = list(leaves)
-        try:
-            _set_all(leaves, "_g", (leaf.grad + g for leaf, g in
-                                    zip(leaves, increments, strict=True)))
-            _check_accumulated(leaves)
-            _commit(leaves)
-        finally:
-            _set_all(leaves, "_g", repeat(None))
+    _in_pass(_accumulate, list(leaves), increments)
+
+
+def _accumulate(leaves: list[N], increments: Sequence[Any]) -> None:
+    _set_all(leaves, "_g", (leaf.grad + g for leaf, g in zip(leaves, increments, strict=True)))
+    _check_accumulated(leaves)
+    _commit(leaves)

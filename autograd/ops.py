@@ -67,14 +67,15 @@ class Op(NamedTuple):
 
     def __call__(self, *args: Any) -> Any:
         """Apply the op to Values or real numbers: the new Value, recorded in the graph."""
-        from autograd.value import apply  # value.py builds on this module
+        from autograd.value import Value, apply  # value.py builds on this module
 
         if len(args) != self.arity:
             raise TypeError(f"{self.name} takes {self.arity} operand"
                             f"{'s' if self.arity != 1 else ''}, got {len(args)}")
         out = apply(self, *args)
         if out is NotImplemented:
-            bad = next(a for a in args if not isinstance(a, numbers.Real) or isinstance(a, bool))
+            bad = next(a for a in args if not isinstance(a, Value | numbers.Real)
+                       or isinstance(a, bool))
             raise TypeError(f"{self.name} needs Values or real numbers, got "
                             f"{type(bad).__name__}: {bad!r}")
         return out

@@ -20,6 +20,7 @@ from nn.rng import RandomSource, as_generator
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "sigmoid", "relu", "linear")
+"""The activation names a Neuron, Layer or MLP accepts."""
 
 
 class Neuron(Module):

@@ -118,7 +118,8 @@ def test_the_test_extra_installs_what_the_suite_and_demos_import() -> None:
                 imported.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 imported.add(node.module.split(".")[0])
-    third_party = imported - set(sys.stdlib_module_names) - {"autograd", "nn", "conftest"}
+    third_party = imported - set(sys.stdlib_module_names) - {"autograd", "nn", "conftest",
+                                                                   "benchmarks"}
     assert {"scipy", "matplotlib"} <= third_party
     assert third_party <= provided
 

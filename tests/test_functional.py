@@ -96,3 +96,84 @@ def test_hessian_of_chosen_arguments() -> None:
 def test_domain_errors_come_from_the_engine() -> None:
     with pytest.raises(ValueError, match=r"log: log\(-1\)"):
         grad(lambda x: x.log())(-1.0)
+
+
+# --- explicit requests ignore an enclosing no_grad (issue 15, finding 1) ----------------------
+def test_derivative_requests_inside_no_grad_give_the_same_answers() -> None:
+    from autograd import jvp, no_grad
+
+    outside = (grad(lambda x: x * x)(3.0), value_and_grad(f, (0, 1))(0.5, -1.0),
+               hessian(f)(0.5, -1.0), jvp(f, (0.5, -1.0), (1.0, 2.0)))
+    with no_grad():
+        inside = (grad(lambda x: x * x)(3.0), value_and_grad(f, (0, 1))(0.5, -1.0),
+                  hessian(f)(0.5, -1.0), jvp(f, (0.5, -1.0), (1.0, 2.0)))
+        assert (Value(1.0) * 2).parents == ()  # the block itself still records nothing
+    assert inside == outside and inside[0] == 6.0
+
+
+# --- forward mode -------------------------------------------------------------------------------
+UNARY = ["exp", "sin", "cos", "tanh", "sigmoid", "softplus"]
+
+
+@st.composite
+def random_graph(draw: st.DrawFn) -> tuple[int, list[tuple[str, int, int]]]:
+    """A random program over n inputs: each step combines earlier values."""
+    n = draw(st.integers(1, 4))
+    steps = []
+    for k in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(["add", "mul", "sub", "unary", "div"]))
+        a, b = draw(st.integers(0, n + k - 1)), draw(st.integers(0, n + k - 1))
+        steps.append((draw(st.sampled_from(UNARY)) if kind == "unary" else kind, a, b))
+    return n, steps
+
+
+def run_program(steps: list[tuple[str, int, int]], *xs: Value) -> Value:
+    vals = list(xs)
+    for kind, a, b in steps:
+        x, y = vals[a], vals[b]
+        vals.append(x + y if kind == "add" else x * y if kind == "mul" else x - y
+                    if kind == "sub" else x / (1.5 + y.tanh()) if kind == "div"
+                    else getattr(x, kind)())
+    return vals[-1]
+
+
+@given(random_graph(), st.lists(X, min_size=4, max_size=4), st.lists(X, min_size=4, max_size=4))
+def test_jvp_agrees_with_grad_on_random_graphs(program: tuple[int, list], point: list[float],
+                                               direction: list[float]) -> None:
+    from autograd import jvp
+
+    n, steps = program
+    args, tangent = tuple(point[:n]), tuple(direction[:n])
+
+    def fn(*xs: Value) -> Value:
+        return run_program(steps, *xs)
+
+    value, slope = jvp(fn, args, tangent)
+    v, partials = value_and_grad(fn, tuple(range(n)))(*args)
+    assert value == v
+    want = math.fsum(p * t for p, t in zip(partials, tangent, strict=True))
+    scale = math.fsum(abs(p * t) for p, t in zip(partials, tangent, strict=True))
+    assert abs(slope - want) <= 1e-12 * scale + 1e-300
+
+
+def test_jvp_one_pass_per_direction_gives_the_gradient() -> None:
+    from autograd import jvp
+
+    columns = [jvp(f, (0.5, -1.0), e)[1] for e in [(1.0, 0.0), (0.0, 1.0)]]
+    assert columns == pytest.approx(list(closed_grad(0.5, -1.0)), rel=1e-14)
+
+
+def test_jvp_errors() -> None:
+    from autograd import jvp
+
+    with pytest.raises(ValueError, match="1 tangents for 2 primals"):
+        jvp(f, (1.0, 2.0), (1.0,))
+    with pytest.raises(TypeError, match="real number"):
+        jvp(f, (1.0, 2.0), (1.0, "x"))
+    with pytest.raises(TypeError, match="must be a real number, got str"):
+        jvp(f, (1.0, "y"), (1.0, 0.0))
+    with pytest.raises(ValueError, match="finite"):
+        jvp(f, (1.0, 2.0), (math.nan, 0.0))
+    assert jvp(lambda x: 3.0, (1.0,), (1.0,)) == (3.0, 0.0)
+    with pytest.raises(ZeroDivisionError):
+        jvp(lambda x: 1 / x, (0.0,), (1.0,))

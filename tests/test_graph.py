@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import signal
+import sys
 import threading
+from collections.abc import Callable
+from types import FrameType
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, Value, no_grad, numerical_grad, topological_order
-from autograd.graph import chain_rule_step, gradients
+from autograd import OPS, Op, Value, graph, no_grad, numerical_grad, op, topological_order
+from autograd.graph import accumulate, chain_rule_step, gradients, restoring_grads
 
 
 def test_issue_example_tanh_neuron() -> None:
@@ -242,3 +246,186 @@ def test_threads_back_propagating_into_shared_parameters_add_up_exactly() -> Non
     for t in threads:
         t.join(60)
     assert not errors and w.grad == 2000 * (1.0 + 2.0 + 3.0)
+
+
+# --- one walk: the float pass is the chain_rule_step, unrolled --------------------------------
+_stop = op(lambda x: x, partials=lambda xs, out: (None,), name="stop")
+_fma = op(lambda a, b, c: a * b + c, partials=lambda xs, out: (xs[1], xs[0], None),
+          name="fma_no_c")
+_ALL_OPS = [*OPS.values(), _stop, _fma]
+
+
+def _by_step(root: Value) -> dict[Value, float]:
+    """∂root/∂node by applying chain_rule_step node by node (the reference walk)."""
+    order = topological_order(root)
+    grads = dict.fromkeys(order, 0.0)
+    grads[root] = 1.0
+    for node in reversed(order):
+        if node.parents:
+            flows = chain_rule_step(node.op, [p.data for p in node.parents], node.data,
+                                    grads[node])
+            for p, flow in zip(node.parents, flows, strict=True):
+                if flow is not None:
+                    grads[p] += flow[1]
+    return grads
+
+
+@pytest.mark.parametrize("row", _ALL_OPS, ids=[o.name for o in _ALL_OPS])
+def test_the_float_pass_and_the_create_graph_pass_are_the_one_step(row: Op) -> None:
+    """For every op (None partials included), the unrolled float pass, the create_graph pass
+    and a walk of chain_rule_step give the very same numbers."""
+    leaves = [Value(0.7 + 0.6 * k) for k in range(row.arity)]
+    root = row(*leaves) * 1.7 + leaves[0]
+    want = _by_step(root)
+    root.backward()
+    assert [n.grad for n in want] == list(want.values())
+    for n in want:
+        n.grad = 0.0
+    root.backward(create_graph=True)
+    assert [n.grad.data if isinstance(n.grad, Value) else n.grad for n in want] == \
+        list(want.values())
+
+
+def test_backward_seeded_with_a_gradient() -> None:
+    x = Value(3.0)
+    y = x * x
+    y.backward(gradient=0.5)
+    assert (x.grad, y.grad) == (3.0, 0.5)
+    x.grad = 0.0
+    y.backward(-2.0, create_graph=True)
+    assert isinstance(x.grad, Value) and x.grad.data == -12.0
+    with pytest.raises(TypeError, match="real number, got str"):
+        y.backward(gradient="1")
+    with pytest.raises(ValueError, match="finite"):
+        y.backward(gradient=math.inf)
+
+
+def test_a_pass_started_inside_another_is_refused() -> None:
+    inner = Value(1.0)
+    nested = op(lambda x: x, partials=lambda xs, out: (inner.backward() or 1.0,), name="nested")
+    x = Value(2.0)
+    x.grad = 0.5
+    with pytest.raises(RuntimeError, match="inside another"):
+        nested(x).backward()
+    assert x.grad == 0.5 and inner.grad == 0.0
+    x.backward()  # the lock was released
+    assert x.grad == 1.5
+
+
+def test_restoring_grads_puts_back_what_any_pass_committed() -> None:
+    w = Value(1.0)
+    w.grad = 0.25
+    with restoring_grads():
+        (w * 3).backward()
+        (w * 4).backward()
+        assert w.grad == 7.25
+    assert w.grad == 0.25
+
+
+# --- interrupts: a commit is all or nothing --------------------------------------------------
+def _interrupt_at_line(k: int, action: Callable[[], None]) -> bool:
+    """Run action, raising KeyboardInterrupt at the k-th line executed in autograd/graph.py.
+
+    Every line of the pass is a candidate except those of ``_in_pass``, which takes the lock
+    with a ``with`` statement: a tracer can raise at the line event of a ``with`` statement's
+    own exit, before ``__exit__`` runs, where no signal handler can run.
+
+    Returns whether the interrupt was raised (False once k is past the pass's last line).
+    """
+    seen = [0]
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Callable[..., object] | None:
+        if frame.f_code.co_filename != graph.__file__ or frame.f_code.co_name == "_in_pass":
+            return None
+        if event == "line":
+            seen[0] += 1
+            if seen[0] == k:
+                raise KeyboardInterrupt
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        action()
+    except KeyboardInterrupt:
+        return True
+    finally:
+        sys.settrace(None)
+    return False
+
+
+def _grads_of(nodes: list[Value]) -> list[float]:
+    return [float(getattr(n.grad, "data", n.grad)) for n in nodes]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_an_interrupt_at_any_line_of_a_pass_changes_all_or_nothing(create_graph: bool) -> None:
+    """A KeyboardInterrupt raised at every line the pass runs, one run each: afterwards the
+    grads are either all as before or all as after a whole pass, never a mixture."""
+    xs = [Value(float(k)) for k in range(1, 7)]
+    root = sum((x * x for x in xs), Value(0.0))
+    nodes = topological_order(root)
+
+    def reset() -> None:
+        for n in nodes:
+            n.grad = 0.5 if n in xs else 7.0
+
+    reset()
+    before = _grads_of(nodes)
+    root.backward(create_graph=create_graph)
+    after = _grads_of(nodes)
+    assert after != before
+    outcomes = []
+    for k in range(1, 10_000):
+        reset()
+        if not _interrupt_at_line(k, lambda: root.backward(create_graph=create_graph)):
+            break
+        now = _grads_of(nodes)
+        assert now in (before, after), f"interrupted at line {k}: a mixture"
+        outcomes.append(now == after)
+    assert len(outcomes) > 50 and not all(outcomes) and outcomes[0] is False
+    assert _grads_of(nodes) == after  # the last run, uninterrupted, committed
+
+
+def test_an_interrupt_at_any_line_of_accumulate_changes_all_or_nothing() -> None:
+    leaves = [Value(1.0) for _ in range(5)]
+    tried = 0
+    for k in range(1, 1_000):
+        for leaf in leaves:
+            leaf.grad = 0.0
+        if not _interrupt_at_line(k, lambda: accumulate(leaves, [1.0] * 5)):
+            break
+        tried += 1
+        assert [leaf.grad for leaf in leaves] in ([0.0] * 5, [1.0] * 5)
+    assert tried > 5 and [leaf.grad for leaf in leaves] == [1.0] * 5
+
+
+def test_signals_landing_anywhere_in_a_large_pass_change_all_or_nothing() -> None:
+    """SIGALRM raises KeyboardInterrupt at varied moments of a 200,000-leaf backward."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not \
+            threading.main_thread():
+        pytest.skip("needs POSIX interval timers in the main thread")
+    leaves = [Value(1.0) for _ in range(200_000)]
+    root = leaves[0]
+    for leaf in leaves[1:]:
+        root = root + leaf
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    outcomes = set()
+    try:
+        for delay in [0.001 * 1.7 ** k for k in range(12)]:
+            signal.setitimer(signal.ITIMER_REAL, delay)
+            try:
+                root.backward()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            first, last = leaves[0].grad, leaves[-1].grad
+            assert {leaf.grad for leaf in leaves} == {first} and first == last
+            outcomes.add(first)
+    finally:
+        signal.signal(signal.SIGALRM, old)
+    assert all(float(g).is_integer() for g in outcomes)

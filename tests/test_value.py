@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from autograd import Value, no_grad
+from autograd import TraceError, Value, no_grad
 from autograd.value import Constant
 
 
@@ -229,3 +229,31 @@ def test_overlapping_no_grad_blocks_in_two_threads_restore_recording() -> None:
         t.join(10)
     assert seen == {"a": True, "b": True}
     assert (Value(1.0) * 2.0).parents  # and in the main thread
+
+
+def test_detach_and_item_while_tracing() -> None:
+    """Outside tracing detach() is a new leaf; while tracing it records the stop-gradient op
+    (the tape replays each example's own value), and item() is refused like a comparison."""
+    from autograd import trace
+    from autograd.ops import DETACH
+
+    x = Value(2.0)
+    assert x.detach().op is None
+    seen = []
+
+    def fn(v: Value) -> Value:
+        d = v.detach()
+        seen.append(d)
+        return d * v
+
+    tape = trace(fn, [2.0], [])
+    assert seen[0].op is DETACH and len(seen[0].parents) == 1
+    assert tape.forward([[1.0], [3.0]]).tolist() == [1.0, 9.0]
+    with pytest.raises(TraceError, match="item"):
+        trace(lambda v: v * v.item(), [2.0], [])
+
+
+def test_format_formats_the_number() -> None:
+    y = Value(2.0 / 3.0, label="y")
+    assert f"{y:.3f}" == "0.667" and format(y, "e") == "6.666667e-01"
+    assert f"{y}" == repr(y)

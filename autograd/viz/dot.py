@@ -39,6 +39,7 @@ FONT_SIZE = 11
 """Points; the boxes' text (the step page keeps it legible, see ``page.html``)."""
 ROLE_COLORS = {"input": "#dbeafe", "parameter": "#fbcfe8", "constant": "#f3f4f6",
                "interior": "#ffffff", "root": "#ede9fe"}
+"""Fill colour of a box by the node's role in the graph."""
 HOT_EDGE_COLOR = "#dc2626"
 """The edges a backward step's gradient flows along (the frames' DOT and the page's script)."""
 PICTURE_TYPES = {"image/svg+xml": "svg", "image/png": "png"}
