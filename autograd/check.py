@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from autograd.errors import EngineError
 from autograd.graph import gradients, restoring_grads
 from autograd.value import Value
 
@@ -63,11 +64,28 @@ def _leaves(inputs: Sequence[Any]) -> list[Value]:
                   label=x.label if isinstance(x, Value) else "") for x in inputs]
 
 
-def _scalar(f: Callable[..., Value], args: list[Value]) -> Value:
+def scalar_output(f: Callable[..., Any], args: Sequence[Any], who: str = "f") -> Value:
+    """``f(*args)``, which must be a Value (else a TypeError naming ``who``)."""
     out = f(*args)
     if not isinstance(out, Value):
-        raise TypeError(f"f must return a Value, got {type(out).__name__}")
+        raise TypeError(f"{who} must return a Value, got {type(out).__name__} (build it "
+                        "with Value operations)")
     return out
+
+
+def step(x: float, eps: float) -> float:
+    """The central-difference step at x: ``eps * max(1, |x|)``, scaled to the input, so
+    that it is neither lost in rounding for large x nor too coarse for small x."""
+    return eps * max(1.0, abs(x))
+
+
+def closeness(a: float, b: float, rtol: float, atol: float) -> tuple[float, float, bool]:
+    """``|a - b|``, that over ``max(|a|, |b|)`` (0 if both are 0), and whether a and b agree:
+    both finite and ``|a - b| <= atol + rtol * max(|a|, |b|)``."""
+    err = abs(a - b)
+    scale = max(abs(a), abs(b))
+    ok = math.isfinite(a) and math.isfinite(b) and err <= atol + rtol * scale
+    return err, err / scale if scale else 0.0, ok
 
 
 def numerical_grad(f: Callable[..., Value], inputs: Sequence[Any],
@@ -85,20 +103,22 @@ def numerical_grad(f: Callable[..., Value], inputs: Sequence[Any],
         eps: Relative step (> 0).
 
     Raises:
-        ValueError: ``eps`` is not positive, or f fails at a probe point (the message
-            names the input, the probe and f's own error).
+        ValueError: ``eps`` is not positive, or f leaves its domain at a probe point (an
+            :class:`~autograd.errors.EngineError`; the message names the input, the probe
+            and the engine's error, which is its ``__cause__``). Any other exception from f
+            propagates as it is.
     """
     if not eps > 0.0:
         raise ValueError(f"numerical_grad: eps must be positive, got {eps!r}")
     point = [leaf.data for leaf in _leaves(inputs)]
     grads = []
     for j, x in enumerate(point):
-        h = eps * max(1.0, abs(x))
+        h = step(x, eps)
         ends = []
         for probe in (x + h, x - h):
             try:
-                ends.append(_scalar(f, _leaves([*point[:j], probe, *point[j + 1:]])).data)
-            except (ArithmeticError, ValueError) as err:
+                ends.append(scalar_output(f, _leaves([*point[:j], probe, *point[j + 1:]])).data)
+            except EngineError as err:
                 raise ValueError(f"numerical_grad: f fails at the probe x_{j} = {probe!r} "
                                  f"(x_{j} = {x!r} ± step {h:.3g}): {err}. Move the point away "
                                  "from the edge of f's domain or use a smaller eps") from err
@@ -139,16 +159,13 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Any], *, eps: float = 1e
     # is put back, from before f's first call. The analytic gradients come from a pass that
     # touches no grad.
     with restoring_grads():
-        out = _scalar(f, leaves)
+        out = scalar_output(f, leaves)
         table = gradients(out)
         analytic = [float(table.get(leaf, 0.0)) for leaf in leaves]
         numeric = numerical_grad(f, inputs, eps)
     rows = []
     for j, (leaf, ana, num) in enumerate(zip(leaves, analytic, numeric, strict=True)):
-        err = abs(ana - num)
-        scale = max(abs(ana), abs(num))
-        rel = err / scale if scale else 0.0
-        ok = math.isfinite(ana) and math.isfinite(num) and err <= atol + rtol * scale
+        err, rel, ok = closeness(ana, num, rtol, atol)
         rows.append(GradComparison(leaf.label or f"input {j}", ana, num, err, rel, ok))
     bad = [r for r in rows if not r.ok]
     if bad:

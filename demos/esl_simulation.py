@@ -54,7 +54,8 @@ import numpy as np
 
 from autograd.atomic import make_folder, write_atomically
 from nn.data import Dataset, Standardizer, simulate
-from nn.train import fit, predict, progress_bar
+from nn.progress import progress_bar
+from nn.train import fit, predict
 from nn.two_layer import TwoLayerNet
 
 DEFAULT_SEED = 2009

@@ -36,8 +36,9 @@ from nn.data import (
     simulate,
     two_class,
 )
+from nn.observers import Epoch, History
 from nn.rng import INIT_RANGE
-from nn.train import Epoch, History, fit
+from nn.train import fit
 from nn.two_layer import TwoLayerNet
 
 SEED = 2009

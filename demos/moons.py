@@ -28,8 +28,9 @@ import numpy as np
 from autograd.atomic import make_folder, write_atomically
 from nn.data import Moons, moons
 from nn.layers import MLP
+from nn.observers import History
 from nn.rng import RandomSource, as_generator
-from nn.train import History, fit, predict
+from nn.train import fit, predict
 
 SEED = 1337
 STEPS = 100

@@ -100,6 +100,7 @@ def matrix(
     rows: int | None = None,
     cols: int | None = None,
     column: bool = False,
+    height: str = "N",
     width: str = "K",
 ) -> NDArray[np.float64]:
     """A finite 2-D float64 array with at least one row, of the given size where one is given.
@@ -110,6 +111,7 @@ def matrix(
         rows: Required number of rows (N), or None.
         cols: Required number of columns, or None.
         column: Take a 1-D array as one column (N responses of a single-output model).
+        height: The letter for the number of rows in the error (N observations).
         width: The letter for the number of columns in the error (p inputs, K outputs).
 
     Returns:
@@ -123,7 +125,7 @@ def matrix(
         arr = arr[:, None]
     if (arr.ndim != 2 or arr.shape[0] == 0 or (rows is not None and arr.shape[0] != rows)
             or (cols is not None and arr.shape[1] != cols)):
-        want = f"({'N' if rows is None else rows}, {width if cols is None else cols})"
+        want = f"({height if rows is None else rows}, {width if cols is None else cols})"
         some = " (at least one row)" if rows is None else ""
         raise ValueError(f"{name} must have shape {want}{some}, got {arr.shape}")
     if not np.isfinite(arr).all():

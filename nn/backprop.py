@@ -45,41 +45,26 @@ Where the printed book is wrong or incomplete:
 * The intercept gradients are not spelled out: they are eq. 11.14 with z_0i = 1 and x_i0 = 1.
 * δ = f − y for cross-entropy with softmax (the usual textbook form) assumes Σ_k y_ik = 1;
   the general form above holds for any targets.
+
+Every public function checks its arguments once, then runs kernels that trust them;
+:func:`nn.train.fit` checks its data once per fit and then calls the kernels for checked
+arguments (:func:`evaluate`, :func:`outputs`, :func:`penalty_terms`) at every evaluation.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict, Unpack
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nn.args import choice
-from nn.options import (
-    DEFAULT_PENALTY,
-    LOSSES,
-    OUTPUTS,
-    PENALTIES,
-    check_pairing,
-    check_penalty,
-)
+from nn.args import choice, matrix
+from nn.options import DEFAULT_PENALTY, LOSSES, OUTPUTS, PENALTIES, check_pairing, check_penalty
 
 __all__ = [
-    "LOSSES",
-    "OUTPUTS",
-    "PENALTIES",
-    "Forward",
-    "forward",
-    "gradients",
-    "hidden_errors",
-    "output_errors",
-    "penalty_gradient",
-    "penalty_terms",
-    "penalty_value",
-    "risk",
-    "risk_and_gradients",
-    "sigmoid",
-    "softmax",
+    "LOSSES", "OUTPUTS", "PENALTIES", "Forward", "Settings", "evaluate", "forward", "gradients",
+    "hidden_errors", "output_errors", "outputs", "penalty", "penalty_terms", "risk",
+    "risk_and_gradients", "sigmoid", "softmax",
 ]
 
 Array = NDArray[np.float64]
@@ -101,28 +86,36 @@ class Forward(NamedTuple):
     f: Array
 
 
+class Settings(TypedDict, total=False):
+    """The keywords of :func:`risk`, :func:`gradients` and :func:`risk_and_gradients`.
+
+    Attributes:
+        loss: ``"squared"`` (default) or ``"cross_entropy"`` (needs ``output="softmax"``).
+        output: ``"identity"`` (default) or ``"softmax"``.
+        penalty: ``"weight_decay"`` (default), ``"weight_elimination"`` or ``None`` (λ = 0).
+        lam: λ ≥ 0 on the summed scale (default 0: no penalty).
+    """
+
+    loss: str
+    output: str
+    penalty: str | None
+    lam: float
+
+
 def sigmoid(v: ArrayLike) -> Array:
-    """The logistic function σ(v) = 1 / (1 + e^(−v)), elementwise and without overflow.
+    """The logistic function σ(v) = 1 / (1 + e^(−v)) of any real array, elementwise.
 
-    Args:
-        v: Any real array.
-
-    Returns:
-        σ(v) as a float array of the same shape; e^(−|v|) is the only exponential taken.
+    e^(−|v|) is the only exponential taken, so no v overflows.
     """
     v = np.asarray(v, dtype=np.float64)
     e = np.exp(-np.abs(v))
-    return np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.where(v >= 0, 1.0, e) / (1.0 + e)  # 1 / (1 + e) for v ≥ 0, else e / (1 + e)
 
 
 def softmax(t: ArrayLike) -> Array:
-    """Row-wise softmax g_k(T) = e^(T_k) / Σ_l e^(T_l) (ESL eq. 11.6), shifted by the row max.
+    """Row-wise softmax g_k(T) = e^(T_k) / Σ_l e^(T_l) (ESL eq. 11.6) of an N × K array.
 
-    Args:
-        t: N × K array of output pre-activations.
-
-    Returns:
-        N × K array whose rows are positive and sum to one.
+    Shifted by the row max, so no T overflows; the rows are positive and sum to one.
     """
     t = np.asarray(t, dtype=np.float64)
     e = np.exp(t - t.max(axis=1, keepdims=True))
@@ -135,41 +128,105 @@ def _log_softmax(t: Array) -> Array:
     return t - shift - np.log(np.exp(t - shift).sum(axis=1, keepdims=True))
 
 
-def _as_matrix(name: str, value: ArrayLike) -> Array:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got a nan or inf entry")
-    return arr
-
-
-def _check_shape(name: str, arr: Array, expected: tuple[int, int], meaning: str) -> None:
-    if arr.shape != expected:
-        raise ValueError(f"{name} must have shape {expected} ({meaning}), got {arr.shape}")
+# --- checks: each public function runs these once on its arguments ----------------------
 
 
 def _weights(alpha: ArrayLike, beta: ArrayLike) -> tuple[Array, Array]:
-    alpha = _as_matrix("alpha", alpha)
-    beta = _as_matrix("beta", beta)
-    if alpha.shape[1] < 1:
-        raise ValueError(f"alpha must have at least the intercept column, got shape {alpha.shape}")
-    m = alpha.shape[0]
-    _check_shape("beta", beta, (beta.shape[0], m + 1), "K × (M+1) with M = alpha.shape[0]")
-    return alpha, beta
+    a = matrix("alpha", alpha, height="M", width="p+1")
+    if a.shape[1] < 2:
+        raise ValueError(f"alpha must be M × (p+1) with p >= 1, got shape {a.shape}")
+    return a, matrix("beta", beta, cols=a.shape[0] + 1, height="K")
 
 
-def _inputs(alpha: Array, x: ArrayLike) -> Array:
-    x = _as_matrix("X", x)
-    p = alpha.shape[1] - 1
-    _check_shape("X", x, (x.shape[0], p), "N × p with p = alpha.shape[1] - 1")
-    return x
+def _settings(settings: Settings) -> tuple[str, str, str | None, float]:
+    """(loss, output, penalty, λ) with their defaults, checked (unknown keys: TypeError)."""
+    unknown = sorted(set(settings) - set(Settings.__annotations__))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}; the settings are "
+                        f"{tuple(Settings.__annotations__)!r}")
+    loss, output = settings.get("loss", "squared"), settings.get("output", "identity")
+    check_pairing(loss, output)
+    penalty = settings.get("penalty", DEFAULT_PENALTY)
+    return loss, output, penalty, check_penalty(penalty, settings.get("lam", 0.0))
 
 
-def _targets(beta: Array, x: Array, y: ArrayLike) -> Array:
-    y = _as_matrix("Y", y)
-    _check_shape("Y", y, (x.shape[0], beta.shape[0]), "N × K with N = len(X), K = len(beta)")
-    return y
+# --- kernels: arguments already checked -------------------------------------------------
+
+
+def _forward(alpha: Array, beta: Array, x: Array, output: str) -> Forward:
+    a = alpha[:, 0] + x @ alpha[:, 1:].T
+    z = sigmoid(a)
+    t = beta[:, 0] + z @ beta[:, 1:].T
+    return Forward(a=a, z=z, t=t, f=softmax(t) if output == "softmax" else t)
+
+
+def _output_errors(fwd: Forward, y: Array, loss: str, output: str, residual: Array) -> Array:
+    if loss == "cross_entropy":
+        return fwd.f * y.sum(axis=1, keepdims=True) - y
+    e = -2.0 * residual  # residual = y − f
+    if output == "identity":
+        return e
+    return fwd.f * (e - (e * fwd.f).sum(axis=1, keepdims=True))
+
+
+def _hidden_errors(fwd: Forward, beta: Array, delta: Array) -> Array:
+    return fwd.z * (1.0 - fwd.z) * (delta @ beta[:, 1:])
+
+
+def outputs(alpha: Array, beta: Array, x: Array, output: str) -> Array:
+    """The N × K outputs f(x_i), for arguments already checked (see :func:`forward`)."""
+    return _forward(alpha, beta, x, output).f
+
+
+def evaluate(alpha: Array, beta: Array, x: Array, y: Array, loss: str, output: str,
+             need_grad: bool) -> tuple[float, Array | None, Array | None]:
+    """Σ_i R_i and its gradient by back-propagation, for arguments already checked.
+
+    The unpenalised kernel of :func:`risk_and_gradients`: it trusts that the weights, X and
+    Y are finite float64 matrices of matching shapes and that loss and output go together.
+
+    Returns:
+        ``(Σ_i R_i, ∂/∂alpha, ∂/∂beta)``; the gradients are None unless ``need_grad``.
+    """
+    fwd = _forward(alpha, beta, x, output)
+    residual = y - fwd.f
+    if loss == "squared":
+        value = float((residual**2).sum(axis=1).sum())
+    else:
+        value = float(-(y * _log_softmax(fwd.t)).sum(axis=1).sum())
+    if not need_grad:
+        return value, None, None
+    delta = _output_errors(fwd, y, loss, output, residual)
+    s = _hidden_errors(fwd, beta, delta)
+    return value, s.T @ _with_ones(x), delta.T @ _with_ones(fwd.z)
+
+
+def _with_ones(v: Array) -> Array:
+    """[1, v]: v with a column of ones in front (the intercepts' z_0i = x_i0 = 1)."""
+    out = np.empty((v.shape[0], v.shape[1] + 1))
+    out[:, 0] = 1.0
+    out[:, 1:] = v
+    return out
+
+
+def penalty_terms(w: Array, kind: str | None, lam: float) -> tuple[float, Array]:
+    """λJ over every entry of ``w`` (any shape) and its gradient, for checked arguments.
+
+    :func:`penalty` applies it to alpha and beta, :func:`nn.train.fit` to the flat θ of any
+    model.
+
+    Returns:
+        ``(λJ, ∂λJ/∂w)``: 2λw for weight decay, 2λw / (1 + w²)² for weight elimination.
+    """
+    if kind is None:
+        return 0.0, np.zeros_like(w)
+    sq = w * w
+    if kind == "weight_decay":
+        return lam * float(sq.sum()), 2.0 * lam * w
+    return lam * float((sq / (1.0 + sq)).sum()), 2.0 * lam * w / (1.0 + sq) ** 2
+
+
+# --- the checked public functions -------------------------------------------------------
 
 
 def forward(alpha: ArrayLike, beta: ArrayLike, X: ArrayLike, output: str = "identity") -> Forward:  # noqa: N803
@@ -188,19 +245,9 @@ def forward(alpha: ArrayLike, beta: ArrayLike, X: ArrayLike, output: str = "iden
         ValueError: On an unknown output, non-finite entries or inconsistent shapes.
     """
     choice("output", output, OUTPUTS)
-    alpha, beta = _weights(alpha, beta)
-    x = _inputs(alpha, X)
-    a = alpha[:, 0] + x @ alpha[:, 1:].T
-    z = sigmoid(a)
-    t = beta[:, 0] + z @ beta[:, 1:].T
-    f = softmax(t) if output == "softmax" else t.copy()
-    return Forward(a=a, z=z, t=t, f=f)
-
-
-def _observation_risks(fwd: Forward, y: Array, loss: str) -> Array:
-    if loss == "squared":
-        return ((y - fwd.f) ** 2).sum(axis=1)
-    return -(y * _log_softmax(fwd.t)).sum(axis=1)
+    a, b = _weights(alpha, beta)
+    fwd = _forward(a, b, matrix("X", X, cols=a.shape[1] - 1, width="p"), output)
+    return fwd._replace(f=fwd.f.copy()) if fwd.f is fwd.t else fwd  # f and t: two arrays
 
 
 def output_errors(
@@ -209,14 +256,11 @@ def output_errors(
     loss: str = "squared",
     output: str = "identity",
 ) -> Array:
-    """The output-layer errors δ_ki = ∂R_i/∂T_k (ESL eqs. 11.12 and 11.14).
+    """The output-layer errors δ_ki = ∂R_i/∂T_k (ESL eqs. 11.12 and 11.14; the table above).
 
-    Squared error with identity output: δ = −2(y − f). Cross-entropy with softmax:
-    δ_k = f_k Σ_j y_j − y_k, which is the familiar f − y when each row of Y sums to one.
-    Squared error with softmax goes through the full softmax Jacobian
-    ∂f_j/∂T_k = f_j(1[j=k] − f_k): δ_k = f_k(e_k − Σ_j e_j f_j) with e = −2(y − f).
-    ESL eq. 11.12's g_k'(β_kᵀz_i) suggests a scalar derivative; for the softmax that
-    diagonal-only form, −2(y_k − f_k) f_k(1 − f_k), is wrong.
+    Squared error with a softmax output goes through the full softmax Jacobian
+    ∂f_j/∂T_k = f_j(1[j=k] − f_k); the diagonal-only form −2(y_k − f_k) f_k(1 − f_k) that
+    eq. 11.12's g_k'(β_kᵀz_i) suggests is wrong.
 
     Args:
         fwd: The forward pass, as returned by :func:`forward` with the same ``output``.
@@ -232,14 +276,9 @@ def output_errors(
             softmax output) or a Y whose shape is not that of ``fwd.f``.
     """
     check_pairing(loss, output)
-    y = _as_matrix("Y", Y)
-    _check_shape("Y", y, fwd.f.shape, "N × K, the shape of fwd.f")
-    if loss == "cross_entropy":
-        return fwd.f * y.sum(axis=1, keepdims=True) - y
-    e = -2.0 * (y - fwd.f)
-    if output == "identity":
-        return e
-    return fwd.f * (e - (e * fwd.f).sum(axis=1, keepdims=True))
+    n, k = fwd.f.shape
+    y = matrix("Y", Y, rows=n, cols=k)
+    return _output_errors(fwd, y, loss, output, y - fwd.f)
 
 
 def hidden_errors(fwd: Forward, beta: ArrayLike, delta: ArrayLike) -> Array:
@@ -260,20 +299,19 @@ def hidden_errors(fwd: Forward, beta: ArrayLike, delta: ArrayLike) -> Array:
     Raises:
         ValueError: If the shapes of ``beta`` or ``delta`` do not match ``fwd``.
     """
-    beta = _as_matrix("beta", beta)
     n, m = fwd.z.shape
     k = fwd.t.shape[1]
-    _check_shape("beta", beta, (k, m + 1), "K × (M+1), from fwd")
-    delta = _as_matrix("delta", delta)
-    _check_shape("delta", delta, (n, k), "N × K, from fwd")
-    return fwd.z * (1.0 - fwd.z) * (delta @ beta[:, 1:])
+    b = matrix("beta", beta, rows=k, cols=m + 1)
+    return _hidden_errors(fwd, b, matrix("delta", delta, rows=n, cols=k))
 
 
-def penalty_value(alpha: ArrayLike, beta: ArrayLike, kind: str | None, lam: float) -> float:
-    """The penalty λJ(θ) over all weights, intercepts included (ESL eqs. 11.16-11.17).
+def penalty(alpha: ArrayLike, beta: ArrayLike, kind: str | None, lam: float
+            ) -> tuple[float, Array, Array]:
+    """The penalty λJ(θ) over all weights, intercepts included, and its gradient.
 
-    Weight decay: J = Σ w². Weight elimination: J = Σ w² / (1 + w²). λ is on the scale of the
-    *summed* loss R = Σ_i R_i, as in the book.
+    Weight decay: J = Σ w², adding 2λw to the gradient (ESL eq. 11.16, §11.5.2); weight
+    elimination: J = Σ w² / (1 + w²), adding 2λw / (1 + w²)² (eq. 11.17). λ is on the scale
+    of the *summed* loss R = Σ_i R_i, as in the book.
 
     Args:
         alpha: M × (p+1) hidden weights.
@@ -282,77 +320,28 @@ def penalty_value(alpha: ArrayLike, beta: ArrayLike, kind: str | None, lam: floa
         lam: λ ≥ 0 (must be 0 when ``kind`` is None).
 
     Returns:
-        λJ as a float (0.0 for no penalty).
+        ``(λJ, d_alpha, d_beta)``, the gradients shaped like alpha and beta (0.0 and zeros
+        for no penalty).
 
     Raises:
         ValueError: On an unknown kind, a negative or non-finite λ, or λ ≠ 0 with no penalty.
         TypeError: If ``lam`` is not a real number.
     """
     lam = check_penalty(kind, lam)
-    alpha, beta = _weights(alpha, beta)
-    return penalty_terms(alpha, kind, lam)[0] + penalty_terms(beta, kind, lam)[0]
+    a, b = _weights(alpha, beta)
+    (pen_a, d_alpha), (pen_b, d_beta) = penalty_terms(a, kind, lam), penalty_terms(b, kind, lam)
+    return pen_a + pen_b, d_alpha, d_beta
 
 
-def penalty_gradient(
-    alpha: ArrayLike, beta: ArrayLike, kind: str | None, lam: float
-) -> tuple[Array, Array]:
-    """The gradient of λJ(θ) with respect to alpha and beta, intercepts included.
+def risk_and_gradients(
+    alpha: ArrayLike, beta: ArrayLike, X: ArrayLike, Y: ArrayLike,  # noqa: N803
+    *, need_grad: bool = True, **settings: Unpack[Settings],
+) -> tuple[float, Array, Array]:
+    """The criterion R(θ) + λJ(θ) = Σ_i R_i + λJ and its gradient (ESL eqs. 11.9-11.16).
 
-    Weight decay adds 2λw (ESL §11.5.2); weight elimination adds 2λw / (1 + w²)².
-
-    Args:
-        alpha: M × (p+1) hidden weights.
-        beta: K × (M+1) output weights.
-        kind: ``None``, ``"weight_decay"`` or ``"weight_elimination"``.
-        lam: λ ≥ 0 (must be 0 when ``kind`` is None).
-
-    Returns:
-        ``(d_alpha, d_beta)`` with the shapes of alpha and beta (zeros for no penalty).
-
-    Raises:
-        ValueError: As :func:`penalty_value`.
-        TypeError: As :func:`penalty_value`.
-    """
-    lam = check_penalty(kind, lam)
-    alpha, beta = _weights(alpha, beta)
-    return penalty_terms(alpha, kind, lam)[1], penalty_terms(beta, kind, lam)[1]
-
-
-def penalty_terms(w: Array, kind: str | None, lam: float) -> tuple[float, Array]:
-    """λJ over every entry of ``w`` and its gradient, for arguments already checked.
-
-    :func:`penalty_value` and :func:`penalty_gradient` apply it to alpha and beta,
-    :func:`nn.train.fit` to the flat θ of any model.
-
-    Args:
-        w: A float array of weights (any shape).
-        kind: ``None``, ``"weight_decay"`` or ``"weight_elimination"``.
-        lam: λ ≥ 0.
-
-    Returns:
-        ``(λJ, ∂λJ/∂w)``: 2λw for weight decay, 2λw / (1 + w²)² for weight elimination.
-    """
-    if kind is None:
-        return 0.0, np.zeros_like(w)
-    sq = w * w
-    if kind == "weight_decay":
-        return lam * float(sq.sum()), 2.0 * lam * w
-    return lam * float((sq / (1.0 + sq)).sum()), 2.0 * lam * w / (1.0 + sq) ** 2
-
-
-def risk(
-    alpha: ArrayLike,
-    beta: ArrayLike,
-    X: ArrayLike,  # noqa: N803
-    Y: ArrayLike,  # noqa: N803
-    *,
-    loss: str = "squared",
-    output: str = "identity",
-    penalty: str | None = DEFAULT_PENALTY,
-    lam: float = 0.0,
-) -> float:
-    """The penalised criterion R(θ) + λJ(θ) = Σ_i R_i + λJ (ESL eqs. 11.9-11.11, 11.16).
-
+    ∂R/∂β_km = Σ_i δ_ki z_mi and ∂R/∂α_ml = Σ_i s_mi x_il (eqs. 11.14-11.15), with
+    z_0i = x_i0 = 1 giving the intercept columns, plus the penalty's gradient. This is the
+    Σ_i ∂R_i/∂θ of the batch update eq. 11.13; pass one row of X and Y for an online step.
     Cross-entropy is computed from T through log-sum-exp, so T = ±1000 neither overflows nor
     takes log 0. λ is on the summed scale (R is a sum over observations, not a mean).
 
@@ -361,110 +350,49 @@ def risk(
         beta: K × (M+1) output weights, column 0 the intercepts.
         X: N × p inputs.
         Y: N × K targets.
-        loss: ``"squared"`` or ``"cross_entropy"`` (the latter needs ``output="softmax"``).
-        output: ``"identity"`` or ``"softmax"``.
-        penalty: ``"weight_decay"`` (the default), ``"weight_elimination"`` or ``None``.
-        lam: λ ≥ 0 on the summed scale (0 by default: no penalty).
+        need_grad: If False, skip the backward pass and return zero gradients.
+        **settings: ``loss``, ``output``, ``penalty``, ``lam``: see :class:`Settings`.
 
     Returns:
-        The criterion as a float.
+        ``(R + λJ, grad_alpha, grad_beta)``, the gradients M × (p+1) and K × (M+1).
 
     Raises:
         ValueError: On unknown options, non-finite entries or inconsistent shapes.
-        TypeError: If ``lam`` is not a real number.
+        TypeError: If ``lam`` is not a real number, or on an unknown setting.
     """
-    value, _, _ = risk_and_gradients(
-        alpha, beta, X, Y, loss=loss, output=output, penalty=penalty, lam=lam, need_grad=False
-    )
-    return value
+    loss, output, penalty, lam = _settings(settings)
+    a, b = _weights(alpha, beta)
+    x = matrix("X", X, cols=a.shape[1] - 1, width="p")
+    y = matrix("Y", Y, rows=x.shape[0], cols=b.shape[0])
+    value, g_alpha, g_beta = evaluate(a, b, x, y, loss, output, need_grad)
+    pen_a, grad_pen_a = penalty_terms(a, penalty, lam)
+    pen_b, grad_pen_b = penalty_terms(b, penalty, lam)
+    value += pen_a + pen_b
+    if g_alpha is None or g_beta is None:
+        return value, np.zeros_like(a), np.zeros_like(b)
+    return value, g_alpha + grad_pen_a, g_beta + grad_pen_b
+
+
+def risk(
+    alpha: ArrayLike, beta: ArrayLike, X: ArrayLike, Y: ArrayLike,  # noqa: N803
+    **settings: Unpack[Settings],
+) -> float:
+    """The criterion R(θ) + λJ(θ) alone: :func:`risk_and_gradients` without the backward pass.
+
+    Raises:
+        ValueError, TypeError: As :func:`risk_and_gradients`.
+    """
+    return risk_and_gradients(alpha, beta, X, Y, need_grad=False, **settings)[0]
 
 
 def gradients(
-    alpha: ArrayLike,
-    beta: ArrayLike,
-    X: ArrayLike,  # noqa: N803
-    Y: ArrayLike,  # noqa: N803
-    *,
-    loss: str = "squared",
-    output: str = "identity",
-    penalty: str | None = DEFAULT_PENALTY,
-    lam: float = 0.0,
+    alpha: ArrayLike, beta: ArrayLike, X: ArrayLike, Y: ArrayLike,  # noqa: N803
+    **settings: Unpack[Settings],
 ) -> tuple[Array, Array]:
-    """The gradient of R + λJ by back-propagation (ESL eqs. 11.14-11.15), summed over i.
-
-    ∂R/∂β_km = Σ_i δ_ki z_mi and ∂R/∂α_ml = Σ_i s_mi x_il, with z_0i = x_i0 = 1 giving the
-    intercept columns; the penalty gradient (on the summed scale) is then added. This is the
-    Σ_i ∂R_i/∂θ of the batch update eq. 11.13; pass one row of X and Y for an online step.
-
-    Args:
-        alpha: M × (p+1) hidden weights, column 0 the intercepts.
-        beta: K × (M+1) output weights, column 0 the intercepts.
-        X: N × p inputs.
-        Y: N × K targets.
-        loss: ``"squared"`` or ``"cross_entropy"`` (the latter needs ``output="softmax"``).
-        output: ``"identity"`` or ``"softmax"``.
-        penalty: ``"weight_decay"`` (the default), ``"weight_elimination"`` or ``None``.
-        lam: λ ≥ 0 on the summed scale (0 by default: no penalty).
-
-    Returns:
-        ``(grad_alpha, grad_beta)``, M × (p+1) and K × (M+1).
+    """``(grad_alpha, grad_beta)`` of R + λJ: :func:`risk_and_gradients` without the value.
 
     Raises:
-        ValueError: On unknown options, non-finite entries or inconsistent shapes.
-        TypeError: If ``lam`` is not a real number.
+        ValueError, TypeError: As :func:`risk_and_gradients`.
     """
-    _, grad_alpha, grad_beta = risk_and_gradients(
-        alpha, beta, X, Y, loss=loss, output=output, penalty=penalty, lam=lam
-    )
+    _, grad_alpha, grad_beta = risk_and_gradients(alpha, beta, X, Y, **settings)
     return grad_alpha, grad_beta
-
-
-def risk_and_gradients(
-    alpha: ArrayLike,
-    beta: ArrayLike,
-    X: ArrayLike,  # noqa: N803
-    Y: ArrayLike,  # noqa: N803
-    *,
-    loss: str = "squared",
-    output: str = "identity",
-    penalty: str | None = DEFAULT_PENALTY,
-    lam: float = 0.0,
-    need_grad: bool = True,
-) -> tuple[float, Array, Array]:
-    """The criterion and its gradient from one shared forward pass (for optimisers).
-
-    Args:
-        alpha: M × (p+1) hidden weights, column 0 the intercepts.
-        beta: K × (M+1) output weights, column 0 the intercepts.
-        X: N × p inputs.
-        Y: N × K targets.
-        loss: ``"squared"`` or ``"cross_entropy"`` (the latter needs ``output="softmax"``).
-        output: ``"identity"`` or ``"softmax"``.
-        penalty: ``"weight_decay"`` (the default), ``"weight_elimination"`` or ``None``.
-        lam: λ ≥ 0 on the summed scale (0 by default: no penalty).
-        need_grad: If False, skip the backward pass and return zero gradients.
-
-    Returns:
-        ``(risk, grad_alpha, grad_beta)`` as :func:`risk` and :func:`gradients` give them.
-
-    Raises:
-        ValueError: On unknown options, non-finite entries or inconsistent shapes.
-        TypeError: If ``lam`` is not a real number.
-    """
-    check_pairing(loss, output)
-    lam = check_penalty(penalty, lam)
-    alpha, beta = _weights(alpha, beta)
-    x = _inputs(alpha, X)
-    y = _targets(beta, x, Y)
-    fwd = forward(alpha, beta, x, output)
-    value = float(_observation_risks(fwd, y, loss).sum())
-    value += penalty_value(alpha, beta, penalty, lam)
-    if not need_grad:
-        return value, np.zeros_like(alpha), np.zeros_like(beta)
-    delta = output_errors(fwd, y, loss, output)
-    s = hidden_errors(fwd, beta, delta)
-    ones = np.ones((x.shape[0], 1))
-    grad_beta = delta.T @ np.hstack([ones, fwd.z])
-    grad_alpha = s.T @ np.hstack([ones, x])
-    pen_alpha, pen_beta = penalty_gradient(alpha, beta, penalty, lam)
-    return value, grad_alpha + pen_alpha, grad_beta + pen_beta

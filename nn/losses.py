@@ -12,11 +12,18 @@ For one observation with targets y_k and outputs f_k:
 
 Penalties λJ (eqs. 11.16-11.17) go over whatever weights are passed (the nets pass all of
 them, intercepts included, like ``nn.backprop``); λ is on the scale of the summed loss.
+
+:data:`REGISTRY` is the one list of losses that training knows by name (``fit(...,
+loss="hinge")``): each name's per-observation form and the output functions of the lecture's
+net it pairs with. ``nn.backprop`` keeps its own δ formulas for those pairings, and a test
+checks that the two agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import NamedTuple
 
 from autograd.value import Scalar, Value
 from nn.args import non_negative
@@ -24,6 +31,9 @@ from nn.options import PENALTIES, check_penalty
 
 __all__ = [
     "PENALTIES",
+    "REGISTRY",
+    "Loss",
+    "NamedLoss",
     "cross_entropy",
     "hinge",
     "log_softmax",
@@ -169,3 +179,28 @@ def penalty(weights: Iterable[Value], kind: str | None, lam: float) -> Value | N
     if kind == "weight_decay":
         return weight_decay(weights, lam)
     return weight_elimination(weights, lam)
+
+
+class NamedLoss(NamedTuple):
+    """A per-observation loss that training knows by name.
+
+    Attributes:
+        fn: R_i = fn(outputs, targets) for one observation (lists of Values).
+        outputs: The output functions g of the lecture's net (:class:`nn.TwoLayerNet`) it
+            pairs with, each one a closed form of ``nn.backprop``; () if that net takes none.
+    """
+
+    fn: Callable[[Sequence[Value], Sequence[Scalar]], Value]
+    outputs: tuple[str, ...]
+
+
+REGISTRY: Mapping[str, NamedLoss] = MappingProxyType({
+    "squared": NamedLoss(squared_error, ("identity", "softmax")),
+    "cross_entropy": NamedLoss(cross_entropy, ("softmax",)),
+    "hinge": NamedLoss(hinge, ()),
+})
+"""The losses by name (read only). For a module other than the lecture's net, ``fn`` gets the
+module's outputs: cross-entropy takes them as the softmax inputs T."""
+
+Loss = str | Callable[[list[Value], list[Value]], Value]
+"""A loss for training: a name in :data:`REGISTRY`, or R_i = loss(outputs, targets) on Values."""

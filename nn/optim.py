@@ -38,18 +38,20 @@ from typing import Any, Protocol
 import numpy as np
 
 from nn.args import fraction, positive
-from nn.options import SCHEDULES
+from nn.options import SCHEDULES, ScheduleName
 
 __all__ = [
     "Adam",
     "GradientDescent",
     "Optimizer",
     "ParameterOptimizer",
+    "Schedule",
     "learning_rate",
     "variable_metric",
 ]
 
-Schedule = str | Callable[[int], float]
+Schedule = ScheduleName | Callable[[int], float]
+"""A schedule by name or a callable r ↦ γ_r (r ≥ 1)."""
 
 
 class _HasGrad(Protocol):
@@ -349,7 +351,7 @@ def variable_metric(
         step, moved = 1.0, False
         while slope < 0.0:
             trial = x + step * direction
-            if np.array_equal(10.0 + trial, 10.0 + x):  # the step no longer changes θ
+            if ((10.0 + trial) == (10.0 + x)).all():  # the step no longer changes θ
                 break
             f_trial, g_trial = objective(trial)
             if math.isfinite(f_trial) and g_trial is not None and (
@@ -370,9 +372,16 @@ def variable_metric(
             break
         sy = float(s @ y)
         if sy > 0.0 and updates < 2 * n:
+            # H += ((1 + yᵀHy / sᵀy) ssᵀ − (Hy)sᵀ − s(Hy)ᵀ) / sᵀy, in place; s(Hy)ᵀ is the
+            # transpose of (Hy)sᵀ, product for product.
             hy = h @ y
-            h += ((1.0 + float(y @ hy) / sy) * np.outer(s, s) - np.outer(hy, s)
-                  - np.outer(s, hy)) / sy
+            change = np.outer(s, s)
+            change *= 1.0 + float(y @ hy) / sy
+            hys = np.outer(hy, s)
+            change -= hys
+            change -= hys.T
+            change /= sy
+            h += change
             updates += 1
         else:
             h, updates = np.eye(n), 0

@@ -1,10 +1,15 @@
 """The names of the options ``nn`` accepts, and the rules for which go together.
 
 One home for each list, so that the nets, the closed form and the training loop refuse
-the same things with the same words.
+the same things with the same words. The choices of :func:`nn.train.fit` are also ``Literal``
+types (:data:`Scale`, :data:`Method`, :data:`Mode`, :data:`PenaltyName`, :data:`ScheduleName`)
+from which the tuples are made, so that type checkers and the run-time checks know the same
+names. The losses training knows by name are :data:`nn.losses.REGISTRY`.
 """
 
 from __future__ import annotations
+
+from typing import Literal, get_args
 
 from nn.args import choice, non_negative
 
@@ -17,29 +22,42 @@ __all__ = [
     "PENALTIES",
     "SCALES",
     "SCHEDULES",
-    "TAPE_LOSSES",
+    "Method",
+    "Mode",
+    "PenaltyName",
+    "Scale",
+    "ScheduleName",
     "check_pairing",
     "check_penalty",
 ]
+
+Scale = Literal["sum", "mean"]
+"""How the per-observation losses are combined: Σ_i R_i (the book's) or (1/N) Σ_i R_i."""
+Method = Literal["gd", "adam", "bfgs"]
+"""Optimisers of :func:`nn.train.fit`."""
+Mode = Literal["batch", "online"]
+"""Batch (one update per epoch) or online (one update per observation)."""
+PenaltyName = Literal["weight_decay", "weight_elimination"]
+"""The penalties J of ESL §11.5.2 (``None`` is no penalty)."""
+ScheduleName = Literal["constant", "inverse"]
+"""Learning-rate schedules by name (a callable r ↦ γ_r is accepted too)."""
 
 OUTPUTS: tuple[str, ...] = ("identity", "softmax")
 """The output functions g_k of the lecture's net."""
 LOSSES: tuple[str, ...] = ("squared", "cross_entropy")
 """The per-observation losses R_i of the lecture's net (closed form in :mod:`nn.backprop`)."""
-TAPE_LOSSES: tuple[str, ...] = ("squared", "cross_entropy", "hinge")
-"""The losses by name for any module (cross-entropy takes the outputs as the softmax inputs)."""
-PENALTIES: tuple[str | None, ...] = (None, "weight_decay", "weight_elimination")
+PENALTIES: tuple[str | None, ...] = (None, *get_args(PenaltyName))
 """The penalties J of ESL §11.5.2 (None: no penalty)."""
-DEFAULT_PENALTY = "weight_decay"
+DEFAULT_PENALTY: PenaltyName = "weight_decay"
 """The penalty λ applies to when none is named (everywhere a ``lam=`` is taken)."""
-SCALES: tuple[str, ...] = ("sum", "mean")
-"""How the per-observation losses are combined: Σ_i R_i (the book's) or (1/N) Σ_i R_i."""
-METHODS: tuple[str, ...] = ("gd", "adam", "bfgs")
-"""Optimisers of :func:`nn.train.fit`."""
-MODES: tuple[str, ...] = ("batch", "online")
-"""Batch (one update per epoch) or online (one update per observation)."""
-SCHEDULES: tuple[str, ...] = ("constant", "inverse")
-"""Learning-rate schedules by name (a callable r ↦ γ_r is accepted too)."""
+SCALES: tuple[str, ...] = get_args(Scale)
+"""The values of :data:`Scale`."""
+METHODS: tuple[str, ...] = get_args(Method)
+"""The values of :data:`Method`."""
+MODES: tuple[str, ...] = get_args(Mode)
+"""The values of :data:`Mode`."""
+SCHEDULES: tuple[str, ...] = get_args(ScheduleName)
+"""The values of :data:`ScheduleName`."""
 
 
 def check_pairing(loss: str, output: str) -> None:

@@ -27,8 +27,9 @@ from numpy.typing import ArrayLike, NDArray
 from autograd import Value, no_grad
 from autograd.value import Scalar
 from nn.args import choice, count, matrix, non_negative
-from nn.losses import cross_entropy, penalty, softmax, squared_error, total
+from nn.losses import Loss, cross_entropy, penalty, softmax, squared_error, total
 from nn.module import Module, Parameter
+from nn.objectives import ClosedForm
 from nn.options import DEFAULT_PENALTY, LOSSES, OUTPUTS, check_pairing
 from nn.rng import INIT_RANGE, RandomSource, as_generator, uniform_weights
 
@@ -243,6 +244,10 @@ class TwoLayerNet(Module):
             for i, xi in enumerate(xs.tolist()):
                 out[i] = [fk.data for fk in self.forward(xi).f]
         return out
+
+    def fit_objective(self, loss: Loss | None = None) -> ClosedForm:
+        """This net's objective for ``fit`` and ``predict``: the closed form of nn.backprop."""
+        return ClosedForm(self, loss)
 
     def to_arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The weights as numpy arrays ``(alpha M × (p+1), beta K × (M+1))``, for nn.backprop."""

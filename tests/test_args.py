@@ -20,6 +20,8 @@ def test_matrix_checks_dimensions_sizes_rows_and_finiteness() -> None:
             matrix("X", bad, cols=2)
     with pytest.raises(ValueError, match=r"Y must have shape \(4, K\), got \(3, 1\)"):
         matrix("Y", [1.0, 2.0, 3.0], rows=4, column=True)
+    with pytest.raises(ValueError, match=r"beta must have shape \(K, 4\) \(at least one row\)"):
+        matrix("beta", np.zeros((2, 3)), cols=4, height="K")
 
 
 def test_numbers_and_counts() -> None:

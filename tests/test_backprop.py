@@ -450,21 +450,21 @@ def test_cross_entropy_is_stable_at_t_pm_1000() -> None:
 def test_penalties_cover_every_weight_including_intercepts() -> None:
     alpha = np.array([[1.0, -2.0]])
     beta = np.array([[3.0, 0.5]])
-    assert bp.penalty_value(alpha, beta, "weight_decay", 0.1) == pytest.approx(
+    assert bp.penalty(alpha, beta, "weight_decay", 0.1)[0] == pytest.approx(
         0.1 * (1 + 4 + 9 + 0.25), rel=1e-15
     )
     elim = 1 / 2 + 4 / 5 + 9 / 10 + 0.25 / 1.25
-    assert bp.penalty_value(alpha, beta, "weight_elimination", 2.0) == pytest.approx(
+    assert bp.penalty(alpha, beta, "weight_elimination", 2.0)[0] == pytest.approx(
         2.0 * elim, rel=1e-15
     )
-    assert bp.penalty_value(alpha, beta, None, 0.0) == 0.0
-    d_alpha, d_beta = bp.penalty_gradient(alpha, beta, "weight_decay", 0.1)
+    assert bp.penalty(alpha, beta, None, 0.0)[0] == 0.0
+    d_alpha, d_beta = bp.penalty(alpha, beta, "weight_decay", 0.1)[1:]
     np.testing.assert_allclose(d_alpha, [[0.2, -0.4]], rtol=1e-15)
     np.testing.assert_allclose(d_beta, [[0.6, 0.1]], rtol=1e-15)
-    d_alpha, d_beta = bp.penalty_gradient(alpha, beta, "weight_elimination", 2.0)
+    d_alpha, d_beta = bp.penalty(alpha, beta, "weight_elimination", 2.0)[1:]
     np.testing.assert_allclose(d_alpha, [[4.0 * 1 / 4, 4.0 * -2 / 25]], rtol=1e-15)
     np.testing.assert_allclose(d_beta, [[4.0 * 3 / 100, 4.0 * 0.5 / 1.5625]], rtol=1e-15)
-    zero_alpha, zero_beta = bp.penalty_gradient(alpha, beta, None, 0.0)
+    zero_alpha, zero_beta = bp.penalty(alpha, beta, None, 0.0)[1:]
     assert not zero_alpha.any()
     assert not zero_beta.any()
 
@@ -475,7 +475,7 @@ def test_penalised_risk_adds_lambda_j_on_the_summed_scale(kind: str) -> None:
     plain = bp.risk(case.alpha, case.beta, case.X, case.Y)
     fwd = bp.forward(case.alpha, case.beta, case.X)
     assert plain == pytest.approx(((case.Y - fwd.f) ** 2).sum(), rel=1e-14)  # a sum, not a mean
-    pen = bp.penalty_value(case.alpha, case.beta, kind, 0.5)
+    pen = bp.penalty(case.alpha, case.beta, kind, 0.5)[0]
     assert bp.risk(case.alpha, case.beta, case.X, case.Y, penalty=kind, lam=0.5) == pytest.approx(
         plain + pen, rel=1e-14
     )
@@ -484,7 +484,7 @@ def test_penalised_risk_adds_lambda_j_on_the_summed_scale(kind: str) -> None:
     )
     assert value == pytest.approx(plain + pen, rel=1e-14)
     base_alpha, base_beta = bp.gradients(case.alpha, case.beta, case.X, case.Y)
-    pen_alpha, pen_beta = bp.penalty_gradient(case.alpha, case.beta, kind, 0.5)
+    pen_alpha, pen_beta = bp.penalty(case.alpha, case.beta, kind, 0.5)[1:]
     np.testing.assert_allclose(grad_alpha, base_alpha + pen_alpha, rtol=1e-15)
     np.testing.assert_allclose(grad_beta, base_beta + pen_beta, rtol=1e-15)
 
@@ -522,10 +522,11 @@ def test_bad_options_raise(kwargs: dict[str, object], error: type[Exception], ma
 @pytest.mark.parametrize(
     ("which", "bad", "match"),
     [
-        ("alpha", np.zeros((3, 4)), r"X must have shape \(4, 3\)"),
-        ("beta", np.zeros((2, 3)), r"beta must have shape \(2, 4\)"),
-        ("X", np.zeros((4, 3)), r"X must have shape \(4, 2\) \(N × p"),
-        ("X", np.zeros(4), "X must be a 2-D array, got shape"),
+        ("alpha", np.zeros((3, 4)), r"X must have shape \(N, 3\) \(at least one row\), got"),
+        ("alpha", np.zeros((3, 1)), r"alpha must be M × \(p\+1\) with p >= 1"),
+        ("beta", np.zeros((2, 3)), r"beta must have shape \(K, 4\) \(at least one row\)"),
+        ("X", np.zeros((4, 3)), r"X must have shape \(N, 2\) .*got \(4, 3\)"),
+        ("X", np.zeros(4), r"X must have shape \(N, 2\) .*got \(4,\)"),
         ("Y", np.zeros((4, 3)), r"Y must have shape \(4, 2\)"),
         ("Y", np.zeros((5, 2)), r"Y must have shape \(4, 2\)"),
         ("X", np.full((4, 2), np.nan), "X must be finite"),
@@ -570,7 +571,7 @@ def test_backprop_module_imports_no_autograd() -> None:
         "__future__", "typing", "numpy", "numpy.typing", "nn.args", "nn.options"
     }
     assert _imports(args.__file__) == {"__future__", "math", "numbers", "numpy", "numpy.typing"}
-    assert _imports(options.__file__) == {"__future__", "nn.args"}
+    assert _imports(options.__file__) == {"__future__", "typing", "nn.args"}
 
 
 def test_both_sides_accept_the_same_lambdas() -> None:
@@ -580,9 +581,9 @@ def test_both_sides_accept_the_same_lambdas() -> None:
     for lam in (Fraction(1, 2), np.float32(0.5), np.int64(2), 2):
         want = value_penalty(net.parameters(), "weight_decay", lam)
         assert want is not None
-        assert bp.penalty_value(alpha, beta, "weight_decay", lam) == pytest.approx(want.data)
+        assert bp.penalty(alpha, beta, "weight_decay", lam)[0] == pytest.approx(want.data)
     for bad, error in ((True, TypeError), ("1", TypeError), (-1, ValueError), (np.inf, ValueError)):
         with pytest.raises(error, match="lam must"):
-            bp.penalty_value(alpha, beta, "weight_decay", bad)  # type: ignore[arg-type]
+            bp.penalty(alpha, beta, "weight_decay", bad)[0]  # type: ignore[arg-type]
         with pytest.raises(error, match="lam must"):
             value_penalty(net.parameters(), "weight_decay", bad)  # type: ignore[arg-type]

@@ -9,9 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import nn.backprop as bp
 from autograd import Value, gradcheck
 from nn.losses import (
+    REGISTRY,
     cross_entropy,
+    hinge,
     log_softmax,
     penalty,
     softmax,
@@ -147,3 +150,23 @@ def test_penalty_dispatch() -> None:
 def test_errors(call: object, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         call()  # type: ignore[operator]
+
+
+def test_the_registry_and_the_closed_form_know_the_same_losses_and_pairings() -> None:
+    """Training's losses by name and nn.backprop's own δ formulas: the same names and pairs."""
+    alpha, beta = np.array([[0.1, 0.2]]), np.array([[0.3, -0.4], [0.5, 0.6]])
+    x, y = np.array([[1.0]]), np.array([[0.0, 1.0]])
+    closed = set()
+    for loss in ("squared", "cross_entropy", "hinge", "absolute"):
+        for output in ("identity", "softmax", "tanh"):
+            try:
+                bp.risk(alpha, beta, x, y, loss=loss, output=output)
+            except ValueError:
+                continue
+            closed.add((loss, output))
+    assert closed == {(name, g) for name, named in REGISTRY.items() for g in named.outputs}
+    assert set(bp.LOSSES) == {name for name, named in REGISTRY.items() if named.outputs}
+    assert {name: named.fn for name, named in REGISTRY.items()} == {
+        "squared": squared_error, "cross_entropy": cross_entropy, "hinge": hinge}
+    with pytest.raises(TypeError):
+        REGISTRY["l1"] = REGISTRY["squared"]  # type: ignore[index]

@@ -17,6 +17,7 @@ import sysconfig
 from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
+from typing import get_origin
 
 import pytest
 
@@ -24,7 +25,8 @@ import autograd
 import nn
 
 NN_MODULES = ["nn", "nn.module", "nn.layers", "nn.two_layer", "nn.losses", "nn.backprop",
-              "nn.train", "nn.optim", "nn.data", "nn.rng", "nn.options", "nn.args"]
+              "nn.derivation", "nn.train", "nn.settings", "nn.objectives", "nn.observers",
+              "nn.progress", "nn.optim", "nn.data", "nn.rng", "nn.options", "nn.args"]
 PUBLIC_MODULES = ["autograd", "autograd.testing", "autograd.viz", *NN_MODULES]
 
 
@@ -87,7 +89,10 @@ def _undocumented(module: str) -> list[str]:
     missing = [] if inspect.getdoc(mod) else [module]
     for name in mod.__all__:
         obj = getattr(mod, name)
-        if inspect.ismodule(obj) or inspect.isclass(obj) or callable(obj):
+        # A typing alias (Literal[...], a Union with one) is callable but is data, documented
+        # like any other module attribute.
+        if (inspect.ismodule(obj) or inspect.isclass(obj) or callable(obj)) and get_origin(
+                obj) is None:
             home = inspect.getmodule(obj) or mod
             if not (obj.__doc__ or "").strip() and name not in _attribute_docs(home):
                 missing.append(f"{module}.{name}")

@@ -1,7 +1,10 @@
-"""Tests for autograd/testing.py: checking hand derivations against autodiff.
+"""Tests for autograd/testing/api.py: assert_gradient and assert_parameter_gradients.
 
 Every search test runs twice, with hypothesis and without it (``sys.modules["hypothesis"]``
 set to None for the test, so the import inside the search fails as on a machine without it).
+The search itself is tested in test_testing_search.py, the diagnoses in
+test_testing_diagnosis.py, assert_op in test_testing_op.py, and the lecture's net (its
+classic mistakes and their reading) in test_derivation.py.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from unittest.mock import patch
@@ -16,9 +20,8 @@ from unittest.mock import patch
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
-from autograd import Value
+from autograd import DivisionByZeroError, Value, no_grad
 from autograd.testing import (
     Checked,
     GradientMismatch,
@@ -145,8 +148,15 @@ def test_missing_case_for_one_sign_is_diagnosed(search: str) -> None:
 
 def test_sigma_for_sigma_prime_is_diagnosed(search: str) -> None:
     err = mismatch(lambda x: x.sigmoid(), sigma, search=search, domain=(-10, 10))
-    assert kinds(err) == {"function_value"}
+    assert kinds(err) == {"sigma_for_sigma_prime"}
     assert "σ written for σ′" in str(err)
+
+
+def test_the_functions_own_value_is_diagnosed(search: str) -> None:
+    err = mismatch(lambda x: (x * x).exp(), lambda x: math.exp(x * x), search=search,
+                   domain=(-2, 2))
+    assert kinds(err) == {"function_value"}
+    assert "equals f's own value at every disagreeing point" in str(err)
 
 
 def test_the_shrunk_point_is_simple(search: str) -> None:
@@ -218,6 +228,61 @@ def test_every_point_outside_the_domain_is_an_error(search: str) -> None:
         check(search, lambda x: 1 / x, lambda x: -1 / x ** 2, points=[0])
 
 
+def test_a_bug_in_f_is_raised_with_the_point_not_skipped(search: str) -> None:
+    """Only the engine's own errors mean "outside the domain": int("oops") is a bug."""
+    def f(x: Value) -> Value:
+        if x.data > 0.5:
+            int("oops")
+        return x * x
+
+    with pytest.raises(ValueError, match="invalid literal for int") as info:
+        check(search, f, lambda x: 2 * x if x <= 0.5 else 0.0, domain=(-1, 1))
+    [note] = info.value.__notes__
+    assert note.startswith("assert_gradient: raised while checking x = ")
+    assert float(note.rsplit("= ", 1)[1]) > 0.5
+
+
+def test_only_engine_errors_skip_a_point() -> None:
+    def by_hand(x: Value) -> Value:  # a Python division, not the engine's
+        return x * (1 / x.data)
+
+    assert assert_gradient(lambda x: 1 / x, lambda x: -1 / x ** 2, points=[0.0, 2.0]
+                           ) == Checked(1, 1)  # the engine's DivisionByZeroError: skipped
+    assert issubclass(DivisionByZeroError, ZeroDivisionError)
+    with pytest.raises(ZeroDivisionError) as info:
+        assert_gradient(by_hand, lambda x: 1.0, points=[2.0, 0.0])
+    assert info.value.__notes__ == ["assert_gradient: raised while checking x = 0.0"]
+    with pytest.raises(RuntimeError, match="grad_f fails") as info:
+        assert_gradient(lambda x: x * x, lambda x: (_ for _ in ()).throw(
+            RuntimeError("grad_f fails")), points=[1.5])
+    assert info.value.__notes__ == ["assert_gradient: raised while checking x = 1.5"]
+
+
+def test_a_check_stops_at_its_deadline_naming_the_point(search: str) -> None:
+    seen: list[float] = []
+
+    def slow(x: Value) -> Value:
+        seen.append(x.data)
+        time.sleep(0.02)
+        return x * x
+
+    with pytest.raises(TimeoutError, match=r"assert_gradient: stopped by its deadline of "
+                       r"0\.05 s, on x = (\S+) \(\d compared and 0 skipped") as info:
+        check(search, slow, lambda x: 2 * x, domain=(-1, 1), deadline=0.05)
+    assert 1 <= len(seen) <= 3  # every call takes 0.02 s: the third is past 0.05 s
+    assert f"on x = {seen[-1]!r} (" in str(info.value)
+    assert check(search, lambda x: x * x, lambda x: 2 * x, domain=(-1, 1), deadline=None
+                 ).checked > 100
+
+
+def test_an_outer_no_grad_changes_nothing(search: str) -> None:
+    with no_grad():
+        assert check(search, lambda x: x.tanh(), lambda x: 1 - math.tanh(x) ** 2,
+                     domain=(-3, 3)).checked > 100
+        err = mismatch(lambda x: x * x, lambda x: x, search=search, domain=(-3, 3))
+    assert err.diagnosis[0].factor == 0.5
+
+
 # --- assert_gradient: bad arguments -----------------------------------------------------
 
 
@@ -239,6 +304,7 @@ def test_every_point_outside_the_domain_is_an_error(search: str) -> None:
     ({"domain": (0, 1), "rtol": -1}, ValueError, "rtol must be a finite number >= 0"),
     ({"domain": (0, 1), "atol": math.nan}, ValueError, "atol must be"),
     ({"domain": (0, 1), "examples": 0}, ValueError, "examples must be an int >= 1"),
+    ({"domain": (0, 1), "deadline": 0}, ValueError, r"deadline must be a number of seconds > 0"),
 ])
 def test_bad_arguments_are_refused(kwargs: dict[str, Any], error: type[Exception],
                                    match: str) -> None:
@@ -246,9 +312,14 @@ def test_bad_arguments_are_refused(kwargs: dict[str, Any], error: type[Exception
         assert_gradient(lambda x: x * x, lambda x: 2 * x, **kwargs)
 
 
+def test_functions_that_cannot_take_the_points_are_refused_before_any_call() -> None:
+    with pytest.raises(TypeError, match=r"grad_f\(\) cannot take 1 argument") as info:
+        assert_gradient(lambda x: x, lambda: 1.0, domain=(-1, 1))
+    assert not getattr(info.value, "__notes__", None)
+
+
 @pytest.mark.parametrize(("f", "grad_f", "error", "match"), [
-    (lambda x: x, lambda: 1.0, TypeError, r"grad_f\(\) cannot take 1 argument"),
-    (lambda x: x.data, lambda x: 1.0, TypeError, "f must return a Value .* got float"),
+    (lambda x: x.data, lambda x: 1.0, TypeError, "f must return a Value, got float"),
     (lambda x: x, lambda x: (1.0, 2.0), ValueError, r"grad_f returned 2 value\(s\) for 1 "),
     (lambda x: x, lambda x: Value(1.0), TypeError, "grad_f's value for x is a Value"),
     (lambda x: x, lambda x: "1", TypeError, "grad_f must return 1 number"),
@@ -258,11 +329,13 @@ def test_bad_arguments_are_refused(kwargs: dict[str, Any], error: type[Exception
 def test_bad_functions_are_refused(search: str, f: Callable[..., Any],
                                    grad_f: Callable[..., Any], error: type[Exception],
                                    match: str) -> None:
-    with pytest.raises(error, match=match):
+    with pytest.raises(error, match=match) as info:
         assert_gradient(f, grad_f, points=[0.5])
+    assert info.value.__notes__ == ["assert_gradient: raised while checking x = 0.5"]
     with pytest.raises(error, match=match) as info:  # the same error from a search, plainly
         check(search, f, grad_f, domain=(-1, 1))
-    assert not getattr(info.value, "__notes__", None)
+    [note] = info.value.__notes__  # only ours: hypothesis neither shrank it nor wrapped it
+    assert note.startswith("assert_gradient: raised while checking x = ")
 
 
 def test_imports_and_searches_without_hypothesis() -> None:
@@ -275,120 +348,6 @@ def test_imports_and_searches_without_hypothesis() -> None:
     checked, message = out.splitlines()
     assert checked == "Checked(checked=169, skipped=0)"  # 200 draws, repeats counted once
     assert message == "autograd.testing.points needs hypothesis (pip install hypothesis)"
-
-
-# --- assert_parameter_gradients: the lecture's net --------------------------------------
-
-PAIRINGS = [("squared", "identity"), ("cross_entropy", "softmax"), ("squared", "softmax")]
-
-
-def lecture_grads(loss: str, mistake: str | None = None) -> Grads:
-    """The δ/s derivation (ESL eqs. 11.14-11.15), optionally with one classic mistake."""
-
-    def grads(net: TwoLayerNet, x: Any, y: Any) -> dict[str, float]:
-        alpha, beta = net.to_arrays()
-        x1 = np.r_[1.0, x]                                   # x_0 = 1
-        z = 1 / (1 + np.exp(-alpha @ x1))                    # z_m = σ(α_0m + α_mᵀx)
-        z1 = np.r_[1.0, z]                                   # z_0 = 1
-        t = beta @ z1
-        f = np.exp(t - t.max()) / np.exp(t - t.max()).sum() if net.output == "softmax" else t
-        y = np.asarray(y)
-        if loss == "cross_entropy":
-            delta = f * y.sum() - y
-        elif net.output == "softmax":
-            e = -2 * (y - f)
-            delta = (f * (e - e @ f) if mistake != "diagonal_softmax"
-                     else -2 * (y - f) * f * (1 - f))
-        else:
-            delta = -(y - f) if mistake == "factor" else -2 * (y - f)
-        sigma_prime = z * (1 - z)
-        if mistake == "sigma_for_sigma_prime":
-            sigma_prime = z
-        if mistake == "intercept_dropped":
-            z_no_intercept = 1 / (1 + np.exp(-alpha[:, 1:] @ np.asarray(x)))
-            sigma_prime = z_no_intercept * (1 - z_no_intercept)
-        b = beta[:, :-1] if mistake == "beta_off_by_one" else beta[:, 1:]
-        s = sigma_prime * (b.T @ delta)
-        columns = np.r_[z, 1.0] if mistake == "beta_shifted" else z1
-        return {**{f"alpha.{m}.{j}": v for (m, j), v in np.ndenumerate(np.outer(s, x1))},
-                **{f"beta.{k}.{m}": v for (k, m), v in np.ndenumerate(np.outer(delta, columns))}}
-
-    return grads
-
-
-def lecture_loss(loss: str) -> Callable[[TwoLayerNet, Any, Any], Value]:
-    return lambda net, x, y: net.loss(net(x), y, loss)
-
-
-def lecture_data(loss: str, n: int, p: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, p))
-    y = rng.uniform(0, 1, (n, k)) if loss == "cross_entropy" else rng.standard_normal((n, k))
-    return x, y
-
-
-@pytest.mark.parametrize(("loss", "output"), PAIRINGS)
-def test_lecture_derivation_passes_over_hundreds_of_examples(loss: str, output: str) -> None:
-    net = TwoLayerNet(3, 4, 2, output, rng=0)
-    data = lecture_data(loss, 300, 3, 2, seed=1)
-    assert assert_parameter_gradients(lecture_loss(loss), lecture_grads(loss), net,
-                                      data) == Checked(300, 0)
-
-
-@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2 ** 32 - 1),
-       st.sampled_from(PAIRINGS))
-def test_lecture_derivation_passes_on_drawn_nets(p: int, m: int, k: int, seed: int,
-                                                  pairing: tuple[str, str]) -> None:
-    loss, output = pairing
-    net = TwoLayerNet(p, m, k, output, rng=seed, init_range=2.0)
-    x, y = lecture_data(loss, 10, p, k, seed)
-    pairs = list(zip(x, y, strict=True))
-    assert assert_parameter_gradients(lecture_loss(loss), lecture_grads(loss), net,
-                                      pairs).checked == 10
-
-
-MISTAKES = [  # mistake, pairing, diagnoses, parameters named as disagreeing
-    ("sigma_for_sigma_prime", "squared", "identity", {"row_factor", "confined"}, "alpha"),
-    ("intercept_dropped", "squared", "identity", {"row_factor", "confined"}, "alpha"),
-    ("intercept_dropped", "cross_entropy", "softmax", {"row_factor", "confined"}, "alpha"),
-    ("beta_off_by_one", "squared", "identity", {"row_factor", "confined"}, "alpha"),
-    ("beta_shifted", "squared", "identity", {"shift", "confined"}, "beta"),
-    ("diagonal_softmax", "squared", "softmax", {"row_factor"}, "alpha beta"),
-    ("factor", "squared", "identity", {"factor"}, "alpha beta"),
-]
-
-
-@pytest.mark.parametrize(("mistake", "loss", "output", "diagnoses", "groups"), MISTAKES)
-def test_classic_mistakes_are_caught_and_diagnosed(
-        mistake: str, loss: str, output: str, diagnoses: set[str], groups: str) -> None:
-    net = TwoLayerNet(3, 4, 3, output, rng=0, init_range=1.5)
-    with pytest.raises(GradientMismatch) as info:
-        assert_parameter_gradients(lecture_loss(loss), lecture_grads(loss, mistake), net,
-                                   lecture_data(loss, 50, 3, 3, seed=2))
-    err = info.value
-    assert kinds(err) == diagnoses
-    bad = {r.name.split(".")[0] for r in err.rows if not r.ok}
-    assert bad == set(groups.split())
-    assert err.wrong_side == "hand"
-    if mistake == "factor":
-        assert err.diagnosis[0].factor == 0.5
-    if mistake == "beta_shifted":
-        assert "hand beta.0.0 = autodiff beta.0.1" in str(err)
-
-
-def test_parameter_report_names_the_example_and_parameters() -> None:
-    net = TwoLayerNet(1, 1, 1, rng=0)
-    x, y = [0.5], [1.0]
-    with pytest.raises(GradientMismatch) as info:
-        assert_parameter_gradients(lecture_loss("squared"),
-                                   lecture_grads("squared", "sigma_for_sigma_prime"), net,
-                                   [(x, y)])
-    text = str(info.value)
-    assert text.startswith("hand-derived parameter gradients disagree with autodiff on "
-                           "example 0: x = [0.5], y = [1.0]\n  1 of 1 examples disagree")
-    assert [line.split()[0] for line in text.splitlines()[3:8]] == [
-        "parameter", "alpha.0.0", "alpha.0.1", "beta.0.0", "beta.0.1"]
-    assert info.value.point == (x, y)
 
 
 # --- assert_parameter_gradients: state, names, data -------------------------------------
@@ -452,9 +411,12 @@ def test_a_failing_loss_leaves_the_parameters_unchanged() -> None:
 
 
 def test_names_must_match_the_parameters() -> None:
-    with pytest.raises(ValueError, match=r"\(example 0\); missing: b; unknown: c, d"):
+    with pytest.raises(ValueError, match=r"named_parameters\(\); missing: b; unknown: c, d"
+                       ) as info:
         assert_parameter_gradients(line_loss, lambda m, x, y: {"w": 0.0, "c": 0.0, "d": 1.0},
                                    Line(1, 1), [(1.0, 0.0)])
+    assert info.value.__notes__ == ["assert_parameter_gradients: raised while checking "
+                                    "example 0: x = 1.0, y = 0.0"]
     with pytest.raises(TypeError, match=r"grads\['w'\] is a Value"):
         assert_parameter_gradients(line_loss, lambda m, x, y: {"w": m.w, "b": 0.0},
                                    Line(1, 1), [(1.0, 0.0)])
@@ -484,7 +446,7 @@ def test_examples_outside_the_loss_domain_are_skipped() -> None:
 
     data = [(x, 0.0) for x in (-1.0, 1.0, 2.0, 0.0)]
     assert assert_parameter_gradients(loss, grads, Line(0.5, 0), data) == Checked(2, 2)
-    with pytest.raises(ValueError, match="domain error on all 2 examples"):
+    with pytest.raises(ValueError, match=r"domain error at all 2 examples.*log"):
         assert_parameter_gradients(loss, grads, Line(0.5, 0), data[::3])
 
 
@@ -507,3 +469,37 @@ def test_parameter_gradients_are_asked_for_only_where_the_loss_is_defined() -> N
 
     assert assert_parameter_gradients(loss, grads, One(), [(1.0, 0.0), (0.0, 0.0), (3.0, 0.0)]
                                       ) == Checked(2, 1)
+
+
+def test_the_real_error_of_the_loss_is_raised_not_a_domain_error() -> None:
+    """A shape mismatch in the loss is a plain ValueError: it propagates, naming the example."""
+    net = TwoLayerNet(2, 3, 1, rng=0)
+    with pytest.raises(ValueError, match="1 outputs but 2 targets") as info:
+        assert_parameter_gradients(lambda n, x, y: n.loss(n(x), y, "squared"),
+                                   lambda n, x, y: {}, net, (np.zeros((3, 2)), np.zeros((3, 2))))
+    assert info.value.__notes__ == ["assert_parameter_gradients: raised while checking "
+                                    "example 0: x = [0.0, 0.0], y = [0.0, 0.0]"]
+
+
+def test_parameter_check_stops_at_its_deadline_naming_the_example() -> None:
+    def slow(m: Line, x: float, y: float) -> Value:
+        time.sleep(0.02)
+        return line_loss(m, x, y)
+
+    with pytest.raises(TimeoutError, match=r"stopped by its deadline of 0\.03 s, on example 1: "
+                       r"x = 1\.0, y = 3\.0 \(2 compared"):
+        assert_parameter_gradients(slow, line_grads, Line(0.5, -1.0),
+                                   [(0.0, 1.0), (1.0, 3.0), (2.0, 5.0)], deadline=0.03)
+
+
+def test_parameter_report_names_the_example_and_the_parameters() -> None:
+    with pytest.raises(GradientMismatch) as info:
+        assert_parameter_gradients(line_loss, lambda m, x, y: {"w": 0.0, "b": 2 * (
+            m.w.data * x + m.b.data - y)}, Line(0.5, -1.0), [(0.0, 1.0), (2.0, 1.0)])
+    text = str(info.value)
+    assert text.splitlines()[:2] == [
+        "hand-derived parameter gradients disagree with autodiff on example 1: x = 2.0, y = 1.0",
+        "  1 of 2 examples disagree; rtol=1e-10, atol=1e-12"]
+    assert [line.split()[:2] for line in text.splitlines()[3:6]] == [
+        ["parameter", "hand"], ["w", "✗"], ["b", "-2"]]
+    assert info.value.point == (2.0, 1.0)

@@ -1,17 +1,24 @@
 """Tests for nn/train.py: fit's gradients against autodiff, for the lecture's net and any module;
-its options, observers, divergence errors and progress bar."""
+its options, divergence errors, interruption, progress bar; predict; checks made once; the
+size of the nn modules."""
 
+import ast
 import dataclasses
 import io
 import random
 import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Value
+import nn
+from autograd import Value, no_grad
 from nn import MLP, Module, Parameter, backprop, data
 from nn.losses import hinge, squared_error, total
 from nn.rng import uniform_weights
@@ -153,7 +160,7 @@ def test_fit_updates_the_net_and_reduces_the_criterion() -> None:
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     after = net.to_arrays()
     assert not np.array_equal(before[0], after[0])
-    lam_j = backprop.penalty_value(*after, "weight_decay", 0.01)
+    lam_j = backprop.penalty(*after, "weight_decay", 0.01)[0]
     np.testing.assert_allclose(hist.train_error[-1] * 100 + lam_j, hist.loss[-1], rtol=1e-12)
     assert repr(hist).startswith("History(gd batch, 300 epochs") and "\n" not in repr(hist)
 
@@ -212,16 +219,6 @@ def test_without_early_stopping_the_last_epoch_is_returned() -> None:
     assert not h.stopped_early
 
 
-def test_observers_see_every_epoch_and_can_stop() -> None:
-    d = data.sum_of_sigmoids(20, 0)
-    events: list[Epoch] = []
-    h = fit(TwoLayerNet(2, 2, 1), d.X, d.Y, epochs=10, lr=1e-3,
-            observers=[events.append, lambda ev: ev.epoch == 4])
-    assert [ev.epoch for ev in events] == [0, 1, 2, 3, 4]
-    assert [ev.loss for ev in events] == h.loss and h.stopped_early and h.best_epoch == 4
-    assert events[-1].predict(d.X).shape == (20, 1)
-
-
 def test_fit_takes_the_random_sources_the_net_takes() -> None:
     d = data.sum_of_sigmoids(10, 0)
     for rng in (random.Random(1), np.int64(1), 1, np.random.default_rng(1)):
@@ -252,7 +249,9 @@ def test_a_bad_callable_schedule_is_refused_before_any_work(
     def no_work(*args: object, **kwargs: object) -> None:
         raise AssertionError("the fit started before checking the schedule")
 
-    monkeypatch.setattr(backprop, "risk_and_gradients", no_work)
+    monkeypatch.setattr(backprop, "evaluate", no_work)  # the kernel fit's closed form runs
+    with pytest.raises(AssertionError, match="before checking"):  # (it is the one fit calls)
+        _bad()
     with pytest.raises(ValueError, match="schedule returned a non-positive"):
         _bad(schedule=lambda r: 0.0)
     with pytest.raises(TypeError):
@@ -377,8 +376,8 @@ def test_scale_and_lambda_define_the_recorded_criterion(
     alpha, beta = net.to_arrays()
     h = fit(net, x, y, lam=lam, scale=scale, epochs=1, lr=1e-9)
     data_risk = backprop.risk(alpha, beta, x, y, penalty=None)
-    want = (data_risk if scale == "sum" else data_risk / n) + backprop.penalty_value(
-        alpha, beta, "weight_decay", lam)
+    want = (data_risk if scale == "sum" else data_risk / n) + backprop.penalty(
+        alpha, beta, "weight_decay", lam)[0]
     assert h.loss[0] == pytest.approx(want, rel=1e-12, abs=1e-300)
     assert h.train_error[0] == pytest.approx(data_risk / n, rel=1e-12)
 
@@ -401,3 +400,180 @@ def test_history_plot_without_matplotlib_names_the_extra(monkeypatch: pytest.Mon
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # as if it were not installed
     with pytest.raises(ImportError, match=r"deltagrad\[demos\]"):
         h.plot()
+
+
+# --- interruption: Ctrl-C keeps the last finished epoch of the best start -------------------
+
+
+def _interrupt_at(start: int, epoch: int, seen: list[Epoch]) -> Callable[[Epoch], None]:
+    """An observer that records every epoch and presses Ctrl-C at (start, epoch)."""
+
+    def observe(ev: Epoch) -> None:
+        if (ev.start, ev.epoch) == (start, epoch):
+            raise KeyboardInterrupt
+        seen.append(ev)
+
+    return observe
+
+
+MODELS = {"closed_form": lambda: TwoLayerNet(2, 3, 1, rng=0), "tape": lambda: MLP(2, [3, 1],
+                                                                                  rng=0)}
+
+
+@pytest.mark.parametrize("method", ["gd", "bfgs"])
+@pytest.mark.parametrize("make", MODELS.values(), ids=MODELS.keys())
+def test_an_interrupt_keeps_the_last_finished_epoch_and_attaches_the_history(
+    make: Callable[[], Module], method: str
+) -> None:
+    d = data.sum_of_sigmoids(30, 0)
+    seen: list[Epoch] = []
+    lr = None if method == "bfgs" else 0.01
+    model = make()
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fit(model, d.X, d.Y, epochs=20, method=method, lr=lr, lam=0.01,
+            observers=[_interrupt_at(0, 5, seen)])
+    history = caught.value.history  # type: ignore[attr-defined]
+    assert history.interrupted and "interrupted" in repr(history)
+    assert len(history.loss) == len(history.train_error) == 5  # epochs 0..4 finished
+    assert history.loss == [ev.loss for ev in seen] and history.best_epoch == 4
+    np.testing.assert_array_equal(_theta(model), seen[-1].theta)
+    assert not np.array_equal(_theta(model), seen[0].theta)  # not rolled back to the start
+    quiet = fit(make(), d.X, d.Y, epochs=4, method=method, lr=lr, lam=0.01)
+    assert quiet.loss == history.loss  # the same epochs as an uninterrupted fit of 4
+
+
+def test_an_interrupt_in_a_later_start_keeps_the_best_start_so_far() -> None:
+    d = data.sum_of_sigmoids(30, 0)
+    finished: list[Epoch] = []
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fit(TwoLayerNet(2, 3, 1, rng=0), d.X, d.Y, epochs=30, method="bfgs", starts=3, rng=1,
+            observers=[_interrupt_at(1, 1, finished)])
+    history = caught.value.history  # type: ignore[attr-defined]
+    start0 = [ev for ev in finished if ev.start == 0]
+    start1 = [ev for ev in finished if ev.start == 1]
+    assert len(start1) == 1  # start 1 finished its epoch 0 only
+    assert history.start_losses == [start0[-1].loss, start1[0].loss]
+    best = int(np.argmin(history.start_losses))
+    assert history.best_start == best and history.interrupted
+    kept = (start0[-1] if best == 0 else start1[0])
+    assert history.loss[-1] == kept.loss
+
+
+def test_an_interrupt_before_the_first_epoch_ends_changes_nothing() -> None:
+    d = data.sum_of_sigmoids(20, 0)
+    net = TwoLayerNet(2, 3, 1, rng=0)
+    before = _theta(net)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fit(net, d.X, d.Y, epochs=5, lr=0.01, observers=[_interrupt_at(0, 0, [])])
+    history = caught.value.history  # type: ignore[attr-defined]
+    assert history.interrupted and history.loss == [] and history.start_losses == []
+    np.testing.assert_array_equal(_theta(net), before)
+
+
+def test_an_interrupt_during_an_online_epoch_keeps_the_epoch_before() -> None:
+    d = data.sum_of_sigmoids(20, 0)
+    net = TwoLayerNet(2, 3, 1, rng=0)
+    seen: list[Epoch] = []
+    steps = iter(range(10_000))
+
+    def schedule(r: int) -> float:  # called once per update: Ctrl-C in update 30 (epoch 2)
+        if next(steps) == 30:
+            raise KeyboardInterrupt
+        return 0.05
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fit(net, d.X, d.Y, epochs=5, mode="online", schedule=schedule, rng=0,
+            observers=[seen.append])
+    assert [ev.epoch for ev in seen] == [0, 1]
+    np.testing.assert_array_equal(_theta(net), seen[-1].theta)
+    assert len(caught.value.history.loss) == 2  # type: ignore[attr-defined]
+
+
+# --- explicit derivative requests ignore an enclosing no_grad (issue 15) ----------------------
+
+
+def test_predict_inside_no_grad_is_predict_outside() -> None:
+    x = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+    outside = predict(MLP(2, [4, 1], rng=0), x)
+    with no_grad():
+        inside = predict(MLP(2, [4, 1], rng=0), x)
+    np.testing.assert_array_equal(inside, outside)
+    assert len(set(outside[:, 0].tolist())) == 3  # not row 0 for every row
+
+
+@pytest.mark.parametrize("make", MODELS.values(), ids=MODELS.keys())
+def test_fit_inside_no_grad_trains_as_outside(make: Callable[[], Module]) -> None:
+    d = data.sum_of_sigmoids(20, 0)
+    outside, inside = make(), make()
+    start = _theta(inside)
+    h_out = fit(outside, d.X, d.Y, epochs=5, lr=0.01)
+    with no_grad():
+        h_in = fit(inside, d.X, d.Y, epochs=5, lr=0.01)
+    assert h_in.loss[-1] < h_in.loss[0] and h_in.loss == h_out.loss
+    assert not np.array_equal(_theta(inside), start)
+    np.testing.assert_array_equal(_theta(inside), _theta(outside))
+
+
+# --- inputs are checked once, at the public boundary ----------------------------------------
+
+
+def _check_calls(run: Callable[[], object]) -> Counter[str]:
+    """The calls ``run`` makes into the argument checks (nn/args.py, nn/options.py), by name."""
+    checks = {str(Path(nn.args.__file__)), str(Path(nn.options.__file__))}
+    calls: Counter[str] = Counter()
+
+    def profile(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code.co_filename in checks:
+            calls[frame.f_code.co_name] += 1
+
+    sys.setprofile(profile)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+@pytest.mark.parametrize("method", ["gd", "bfgs"])
+@pytest.mark.parametrize("make", MODELS.values(), ids=MODELS.keys())
+def test_fit_checks_its_inputs_once_not_at_every_evaluation(
+    make: Callable[[], Module], method: str
+) -> None:
+    d = data.sum_of_sigmoids(20, 0)
+    lr = None if method == "bfgs" else 1e-3
+    short = _check_calls(lambda: fit(make(), d.X, d.Y, epochs=1, lr=lr, method=method, lam=0.1))
+    long = _check_calls(lambda: fit(make(), d.X, d.Y, epochs=30, lr=lr, method=method,
+                                    lam=0.1))
+    assert short == long and short["matrix"] == 2  # X and Y, once per fit
+
+
+def test_the_closed_form_checks_each_argument_once() -> None:
+    d = data.sum_of_sigmoids(20, 0)
+    alpha, beta = TwoLayerNet(2, 3, 1).to_arrays()
+    calls = _check_calls(lambda: backprop.risk_and_gradients(alpha, beta, d.X, d.Y))
+    assert calls["matrix"] == 4  # alpha, beta, X and Y, once each
+    assert calls["check_pairing"] == calls["check_penalty"] == 1
+
+
+# --- the shape of nn/: one job per module, small modules and functions ----------------------
+
+
+def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    body = node.body
+    if isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None),
+                                                    ast.Constant):
+        body = body[1:]  # the docstring
+    return 0 if not body else (node.end_lineno or 0) - body[0].lineno + 1
+
+
+@pytest.mark.parametrize("path", sorted(Path(nn.__file__).parent.glob("*.py")),
+                         ids=lambda p: p.name)
+def test_every_nn_module_is_small_and_says_what_it_is_for(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    assert len(text.splitlines()) <= 400
+    assert ast.get_docstring(tree), f"{path.name} has no module docstring"
+    long = {node.name: _body_lines(node) for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and _body_lines(node) > 60}
+    assert not long, f"function bodies over 60 lines in {path.name}: {long}"
