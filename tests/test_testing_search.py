@@ -55,7 +55,7 @@ def run_in(folder: Path, code: str) -> None:
     constants from site-packages, where a wheel puts autograd). Modules in ``folder`` are
     importable, as with ``python -c``; no __pycache__ is written.
     """
-    script = folder.with_name(f"{folder.name}_script.py")
+    script = folder.with_name(f"script_{folder.name}.py")  # hypothesis skips test_*.py
     script.write_text(code, encoding="utf-8")
     subprocess.run([sys.executable, str(script)], cwd=folder, check=True, timeout=120,
                    env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(folder)})
