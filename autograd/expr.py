@@ -5,7 +5,8 @@ short whitelist: numbers, the input names, ``+ - * / **``, unary minus, parenthe
 calls to the engine's functions (the ``call`` names of :data:`autograd.ops.OPS`).
 :func:`build` then computes the checked tree with Values, and :func:`parse_at` reads the
 inputs' values (``w=-3,x=2``). Every refusal is an :class:`ExpressionError` whose message
-points at the offending part.
+points at the offending part, with unprintable characters shown as escapes
+(:func:`autograd.text.visible`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from autograd.ops import OPS, Op
+from autograd.text import visible
 from autograd.value import Value, apply
 
 __all__ = ["FUNCTIONS", "MAX_AT_CHARS", "MAX_EXPRESSION_CHARS", "MAX_SYNTAX_NODES",
@@ -55,13 +57,21 @@ def _point(text: str, node: ast.expr, message: str) -> ExpressionError:
     start = chars(node.col_offset)
     end_offset = node.end_col_offset if node.end_lineno == node.lineno else None
     end = max(chars(end_offset) if end_offset is not None else len(text), start + 1)
-    if len(text) > 120:  # show a window around the problem, not the whole input
+    return ExpressionError(f"{message}\n{_underlined(text, start, end)}")
+
+
+def _underlined(text: str, start: int, end: int) -> str:
+    """Two lines: ``text`` as :func:`visible` shows it, and ``^`` under characters start:end.
+
+    A long text is shown as a window of 120 characters around the marked part.
+    """
+    shown = visible(text)
+    start, end = len(visible(text[:start])), len(visible(text[:end]))  # escapes are wider
+    if len(shown) > 120:
         left = max(0, start - 40)
-        shown = text[left:left + 120]
+        shown = shown[left:left + 120]
         start, end = start - left, min(end - left, len(shown))
-    else:
-        shown = text
-    return ExpressionError(f"{message}\n  {shown}\n  {' ' * start}{'^' * (end - start)}")
+    return f"  {shown}\n  {' ' * start}{'^' * max(end - start, 1)}"
 
 
 def _refuse(text: str, node: ast.expr, names: set[str]) -> ExpressionError | None:
@@ -113,12 +123,14 @@ def parse_expression(text: str, names: set[str]) -> ast.expr:
         The checked syntax tree.
 
     Raises:
-        ExpressionError: the expression is too long, malformed, or uses something
-            outside the whitelist; the message points at the offending part.
+        ExpressionError: the expression is too long, holds bytes that could not be decoded
+            (a lone surrogate), is malformed, or uses something outside the whitelist; the
+            message points at the offending part.
     """
     if len(text) > MAX_EXPRESSION_CHARS:
         raise ExpressionError(f"the expression is {len(text)} characters long; the limit "
                               f"is {MAX_EXPRESSION_CHARS}")
+    _check_decoded(text, "the expression")
     if not text.strip():
         raise ExpressionError("the expression is empty")
     if "\n" in text or "\r" in text:
@@ -128,9 +140,9 @@ def parse_expression(text: str, names: set[str]) -> ast.expr:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
         column = e.offset - 1 if e.offset else len(text)  # 0: the input ended early
-        raise ExpressionError(f"not a valid expression: {e.msg}\n  {text}\n"
-                              f"  {' ' * column}^") from None
-    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError(f"not a valid expression: {e.msg}\n"
+                              f"{_underlined(text, column, column + 1)}") from None
+    except (RecursionError, MemoryError):
         raise ExpressionError("the expression is nested too deeply to read") from None
     stack: list[ast.expr] = [tree.body]
     count = 0
@@ -144,6 +156,20 @@ def parse_expression(text: str, names: set[str]) -> ast.expr:
             raise problem
         stack.extend(reversed(_children(node)))
     return tree.body
+
+
+def _check_decoded(text: str, what: str) -> None:
+    """Refuse text holding a lone surrogate: a byte the command line could not decode.
+
+    Python reads the command line's bytes in the file system's encoding and keeps each
+    byte it cannot decode as a surrogate (U+DC80 to U+DCFF, "surrogateescape").
+    """
+    for i, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            byte = (f"byte {ord(ch) - 0xDC00:#04x}" if "\udc80" <= ch <= "\udcff"
+                    else f"a lone surrogate U+{ord(ch):04X}")
+            raise ExpressionError(f"{what} is not valid {sys.getfilesystemencoding()} text: "
+                                  f"{byte} at character {i + 1} cannot be decoded")
 
 
 def _children(node: ast.expr) -> list[ast.expr]:
@@ -241,12 +267,14 @@ def parse_at(text: str) -> dict[str, float]:
     ``−`` reads as ``-``.
 
     Raises:
-        ExpressionError: a part is not ``name=number``, a name repeats or is a function,
-            or a number is not finite, underflows to 0 or is subnormal.
+        ExpressionError: the text holds bytes that could not be decoded, a part is not
+            ``name=number``, a name repeats or is a function, or a number is not finite,
+            underflows to 0 or is subnormal.
     """
     if len(text) > MAX_AT_CHARS:
         raise ExpressionError(f"--at is {len(text)} characters long; the limit is "
                               f"{MAX_AT_CHARS}")
+    _check_decoded(text, "--at")
     values: dict[str, float] = {}
     for part in text.split(","):
         name, eq, number = (s.strip() for s in part.partition("="))

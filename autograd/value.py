@@ -275,6 +275,9 @@ def apply(op: Op, *args: Any) -> Value:
     if type(data) is not float or not _isfinite(data):
         data = _result(op, xs, data)
     out = Value.__new__(Value)
-    out.data, out.grad, out.label, out._g = data, 0.0, "", None
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._g = None
     out.parents, out.op = (parents, op) if _recording() else ((), None)
     return out

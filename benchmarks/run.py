@@ -99,18 +99,6 @@ def median_time(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
-def median_phases(run: Callable[[], tuple[float, ...]], repeats: int) -> tuple[float, ...]:
-    """Per-phase medians of ``run()``, which times its own phases; one warm-up run first."""
-    results = []
-    for i in range(1 + repeats):
-        gc.collect()
-        phases = run()
-        if i:
-            results.append(phases)
-    gc.collect()
-    return tuple(statistics.median(col) for col in zip(*results, strict=True))
-
-
 # --------------------------------------------------------------------------- workloads
 def make_mlp(value: type, sizes: Sequence[int], seed: int) -> list[list[tuple[list, Any]]]:
     """Layers of neurons ``(weights, bias)`` with uniform(-1, 1) weights, the same for both."""
@@ -337,35 +325,52 @@ def bench_mlp(repeats: int, n_points: int) -> tuple[Table, dict[str, Any]]:
 
     Run twice: with Python's cyclic garbage collector on (the default users get) and off
     (the engines' own per-node cost). micrograd's per-node closures form reference cycles,
-    so the collector keeps rescanning its growing graph while it is built.
+    so the collector keeps rescanning its growing graph while it is built. The three
+    configurations run interleaved (one step of each in turn, ``repeats`` rounds after a
+    warm-up), so a change of load on the machine hits them alike; the table gives medians,
+    and the ratio's range over the rounds (deltagrad's round k against micrograd's).
     """
+    configs = [("deltagrad", "relu"), ("micrograd", "relu"), ("deltagrad", "tanh")]
+    nodes = []
+    for engine, activation in configs:
+        layers = make_mlp(ENGINES[engine], [2, 16, 16, 1], seed=1)
+        points, targets = mlp_data(n_points, seed=2)
+        nodes.append(count_nodes(mlp_loss(layers, points, targets, activation)))
     rows = []
     for collect in (True, False):
-        results = []
-        for engine, activation in [("deltagrad", "relu"), ("micrograd", "relu"),
-                                   ("deltagrad", "tanh")]:
-            value = ENGINES[engine]
-            layers = make_mlp(value, [2, 16, 16, 1], seed=1)
-            points, targets = mlp_data(n_points, seed=2)
-            nodes = count_nodes(mlp_loss(layers, points, targets, activation))
-            if not collect:
-                gc.disable()
-            try:
-                fwd, bwd, step = median_phases(mlp_step(value, activation, n_points), repeats)
-            finally:
-                gc.enable()
-            results.append((f"{engine} ({activation})", nodes, fwd, bwd, step))
-        peer = (results[1][2] + results[1][3]) / results[1][1]
-        rows += [{"gc": "on" if collect else "off", "engine": name, "nodes": nodes,
-                  "forward": fwd, "backward": bwd, "step": step,
-                  "ns_per_node": (fwd + bwd) / nodes * 1e9,
-                  "ratio": (fwd + bwd) / nodes / peer}
-                 for name, nodes, fwd, bwd, step in results]
-    table = Table(f"MLP 2-16-16-1 training step, {n_points} points (median of {repeats})", [
+        steps = [mlp_step(ENGINES[engine], activation, n_points) for engine, activation in configs]
+        rounds: list[list[tuple[float, ...]]] = [[] for _ in configs]
+        for i in range(1 + repeats):
+            for k, run in enumerate(steps):
+                gc.collect()
+                if not collect:
+                    gc.disable()
+                try:
+                    phases = run()
+                finally:
+                    gc.enable()
+                if i:  # the first round warms up
+                    rounds[k].append(phases)
+        gc.collect()
+        per_node = [[(f + b) / n for f, b, _ in runs] for runs, n in zip(rounds, nodes,
+                                                                          strict=True)]
+        peer = statistics.median(per_node[1])
+        for (engine, activation), runs, n, costs in zip(configs, rounds, nodes, per_node,
+                                                        strict=True):
+            fwd, bwd, step = (statistics.median(col) for col in zip(*runs, strict=True))
+            ratios = [c / p for c, p in zip(costs, per_node[1], strict=True)]
+            rows.append({"gc": "on" if collect else "off", "engine": f"{engine} ({activation})",
+                         "nodes": n, "forward": fwd, "backward": bwd, "step": step,
+                         "ns_per_node": statistics.median(costs) * 1e9,
+                         "ratio": statistics.median(costs) / peer,
+                         "ratio_range": f"{min(ratios):.2f}–{max(ratios):.2f}"})
+    table = Table(f"MLP 2-16-16-1 training step, {n_points} points (median of {repeats} "
+                  "interleaved rounds)", [
         Column("gc", "cyclic GC"), Column("engine", "engine"), Column("nodes", "nodes", "{:,}"),
         Column("forward", "forward", "time"), Column("backward", "backward", "time"),
         Column("step", "step", "time"), Column("ns_per_node", "ns/node (fwd+bwd)", "{:.0f}"),
-        Column("ratio", "ratio vs micrograd (relu)", "{:.2f}")], rows)
+        Column("ratio", "ratio vs micrograd (relu)", "{:.2f}"),
+        Column("ratio_range", "ratio range")], rows)
     ratio = {r["gc"]: r["ratio"] for r in rows if r["engine"] == "deltagrad (relu)"}
     return table, {"mlp_ratio_gc_on": _value(ratio["on"], "{:.2f}"),
                    "mlp_ratio_gc_off": _value(ratio["off"], "{:.2f}")}

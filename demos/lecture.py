@@ -103,12 +103,12 @@ def part_a(out_dir: Path) -> float:
     print(f"\n    largest relative difference, closed form vs autodiff: {worst:.1e}")
 
     print("\n(b) The computation graph of R_i")
-    print("    (labels are 0-based: alpha.m.l is α_(m+1),l and a.m, z.m, t.k are unit m+1, k+1)")
-    r_i.label = "R_i"  # the root: the steps read ∂R_i/∂w
-    params = net.parameters()
-    svg = viz.render(r_i, out_dir / "lecture_graph.svg", parameters=params)
+    print("    (labelled as in the notes, 1-based: α_ml, β_km, Z_m, T_k; δ_k and s_m named where")
+    print("    the backward pass completes them, beside nn.backprop's closed form)")
+    params, notes = net.parameters(), net.notes(fwd, x, y)
+    svg = viz.render(r_i, out_dir / "lecture_graph.svg", parameters=params, notes=notes)
     html = viz.write_backward_html(r_i, out_dir / "lecture_backward.html", parameters=params,
-                                   title="Backward pass of R_i, step by step")
+                                   notes=notes, title="Backward pass of R_i, step by step")
     print(f"    graph with values and gradients: {svg}")
     print(f"    backward pass, step by step:     {html}")
     return worst

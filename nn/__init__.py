@@ -4,6 +4,8 @@ and the training loop.
 * :mod:`nn.module`: :class:`Parameter` and :class:`Module` (parameters, names, state files).
 * :mod:`nn.layers`: :class:`Neuron`, :class:`Layer`, :class:`MLP`.
 * :mod:`nn.two_layer`: :class:`TwoLayerNet`, the lecture's net in ESL notation.
+* :mod:`nn.notation`: the notes' names as node labels (α₀₁ + α₁ᵀx, Z₁, T₁, Rᵢ);
+  :mod:`nn.notes`: δ_k and s_m named on the graph, with their closed forms, for the drawings.
 * :mod:`nn.losses`: squared error, stable cross-entropy, hinge, penalties; the loss registry.
 * :mod:`nn.backprop`: the hand-derived δ/s equations on numpy arrays (imports no autograd).
 * :mod:`nn.train`: :func:`fit` and :func:`predict` for any module, and the fit loop.

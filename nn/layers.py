@@ -5,6 +5,11 @@ single-hidden-layer net, in ESL notation, is :class:`nn.two_layer.TwoLayerNet`.
 Weights start uniform on ±1/√fan-in, drawn from an explicit generator (any
 :data:`nn.rng.RandomSource`: an int seed means ``numpy.random.default_rng(seed)``);
 biases start at 0.
+
+Nodes are labelled for drawings and step pages with the layer as a superscript and the
+unit and input as 1-based subscripts: in an MLP, unit j of layer ℓ has weights wˡⱼᵢ and
+bias bˡⱼ, computes the pre-activation zˡⱼ and outputs aˡⱼ (``w¹₂₁``, ``b¹₂``, ``z¹₂``,
+``a¹₂``); a Layer's own units drop the superscript, a lone Neuron the unit (``w₁``, ``b``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Sequence
 from autograd.value import Scalar, Value
 from nn.args import choice, count
 from nn.module import Module, Parameter
+from nn.notation import sub, sup
 from nn.rng import RandomSource, as_generator
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron"]
@@ -33,18 +39,26 @@ class Neuron(Module):
             initial weights, uniform on [−1/√nin, 1/√nin] (see :func:`nn.rng.as_generator`).
             Pass one generator to every neuron of a net: two neurons built from the same int
             seed start identical.
+        layer: The layer it belongs to (1-based), for its labels; None: no layer.
+        unit: Its place in that layer (1-based), for its labels; None: a lone unit.
 
     Raises:
         ValueError: On a non-positive ``nin`` or an unknown activation.
         TypeError: On an unusable ``rng``.
     """
 
-    def __init__(self, nin: int, activation: str = "tanh", *, rng: RandomSource = 0) -> None:
+    def __init__(self, nin: int, activation: str = "tanh", *, rng: RandomSource = 0,
+                 layer: int | None = None, unit: int | None = None) -> None:
         count("nin", nin)
         choice("activation", activation, ACTIVATIONS)
         bound = 1.0 / math.sqrt(nin)
-        self.w = [Parameter(w) for w in as_generator(rng).uniform(-bound, bound, nin).tolist()]
-        self.b = Parameter(0.0)
+        weights = as_generator(rng).uniform(-bound, bound, nin).tolist()
+        at = () if unit is None else (unit,)
+        layer_mark = "" if layer is None else sup(layer)
+        self.w = [Parameter(w, label=f"w{layer_mark}{sub(*at, i)}")
+                  for i, w in enumerate(weights, start=1)]
+        self._place = layer_mark + sub(*at)  # ¹₂: the labels' marks for layer 1, unit 2
+        self.b = Parameter(0.0, label=f"b{self._place}")
         self.activation = activation
 
     def forward(self, x: Sequence[Scalar]) -> Value:
@@ -64,9 +78,10 @@ class Neuron(Module):
         pre: Value = self.b
         for wj, xj in zip(self.w, x, strict=True):
             pre = pre + wj * xj
-        if self.activation == "linear":
-            return pre
-        return getattr(pre, self.activation)()
+        pre.label = f"z{self._place}"
+        out: Value = pre if self.activation == "linear" else getattr(pre, self.activation)()
+        out.label = f"a{self._place}"
+        return out
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
@@ -80,14 +95,17 @@ class Layer(Module):
         nout: Number of neurons.
         activation: Activation of every neuron.
         rng: Generator or int seed, shared by the neurons in order.
+        layer: Its place in a net (1-based), for the labels; None: a lone layer.
     """
 
     def __init__(
-        self, nin: int, nout: int, activation: str = "tanh", *, rng: RandomSource = 0
+        self, nin: int, nout: int, activation: str = "tanh", *, rng: RandomSource = 0,
+        layer: int | None = None,
     ) -> None:
         count("nout", nout)
         gen = as_generator(rng)
-        self.neurons = [Neuron(nin, activation, rng=gen) for _ in range(nout)]
+        self.neurons = [Neuron(nin, activation, rng=gen, layer=layer, unit=j)
+                        for j in range(1, nout + 1)]
 
     def forward(self, x: Sequence[Scalar]) -> list[Value]:
         """All neurons' outputs, always as a list (also when ``nout == 1``).
@@ -136,7 +154,8 @@ class MLP(Module):
         widths = [nin, *sizes]
         last = len(sizes) - 1
         self.layers = [
-            Layer(widths[i], widths[i + 1], output_activation if i == last else activation, rng=gen)
+            Layer(widths[i], widths[i + 1], output_activation if i == last else activation,
+                  rng=gen, layer=i + 1)
             for i in range(len(sizes))
         ]
 

@@ -50,6 +50,11 @@ _MAX_MEMBER_BYTES = 4096
 _MAX_DEFLATE_OVERHEAD = 64
 """Deflate adds at most a few bytes to data this small; more means a bogus directory entry."""
 _EOCD_SIGNATURE, _EOCD_SIZE, _MAX_ZIP_COMMENT, _ZIP64_COUNT = b"PK\x05\x06", 22, 65535, 0xFFFF
+_MEMBER_OVERHEAD, _END_OVERHEAD = 256, _EOCD_SIZE + _MAX_ZIP_COMMENT + 56 + 20
+"""Bytes a member takes beyond its name (twice) and data (headers, descriptor, extra fields);
+bytes after the members (end record, comment, the zip64 end record and locator of savez)."""
+_MAX_NAME_BYTES = 0xFFFF - len(".npy")
+"""Longest parameter name a state file holds, in UTF-8 bytes (zip's name length: 16 bits)."""
 
 
 class Parameter(Value):
@@ -196,9 +201,14 @@ class Module:
             path: Destination file (written exactly there; no suffix is added).
 
         Raises:
+            ValueError: A parameter name cannot be stored in the archive: it contains NUL
+                or a lone surrogate, or it is longer than 65,531 bytes in UTF-8 (checked
+                before anything is written).
             OSError: If the file cannot be written (any old file is left as it was).
         """
         state = self.state_dict()
+        for name in state:
+            _check_name(name)
 
         def write(fh: BinaryIO) -> None:
             with zipfile.ZipFile(fh, "w") as archive:
@@ -212,8 +222,10 @@ class Module:
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read an archive written by :meth:`save` and set every Parameter from it, or none.
 
-        The file is checked before any array data is read: it must be a regular file; the
-        archive's directory may hold no more members than the module has parameters, named
+        The file is checked before any array data is read: it must be a regular file no
+        larger than an archive of this module's parameters can be (so reading its directory
+        is work bounded by the module, whatever the file claims); the archive's directory
+        may hold no more members than the module has parameters, named
         exactly ``<parameter>.npy``, each stored or deflated (not encrypted), small enough
         for one float; each member's ``.npy`` header must declare a little-endian float64
         (``<f8``) of the parameter's shape ``()``. Only then is each number read (with the
@@ -225,19 +237,23 @@ class Module:
         Raises:
             FileNotFoundError: The file does not exist.
             ValueError: The file is not a state archive of this module: not a regular file,
-                not a zip archive, a missing, unexpected or repeated member, a member that
-                is compressed with another method, encrypted, too large, corrupt, or not a
-                finite ``<f8`` scalar. The message names the member; nothing is changed.
+                larger than such an archive can be, not a zip archive, a missing, unexpected
+                or repeated member, a member that is compressed with another method,
+                encrypted, too large, corrupt, or not a finite ``<f8`` scalar. The message
+                names the member; nothing is changed. Also when a parameter's name is one
+                no state file can hold (as :meth:`save` refuses it).
             OSError: The file cannot be read.
         """
         where = os.fspath(path)
         expected = [name for name, _ in self.named_parameters()]
+        for name in expected:
+            _check_name(name)
         fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise ValueError(f"{where} is not a regular file")
         with os.fdopen(fd, "rb") as fh:
-            _check_member_count(fh, len(expected), where)
+            _check_end_record(fh, expected, where)
             try:
                 archive = zipfile.ZipFile(fh)
             except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
@@ -256,13 +272,40 @@ def _expected_names(expected: list[str]) -> str:
     return f"expected {len(expected)} names: {shown}{more}"
 
 
-def _check_member_count(fh: BinaryIO, limit: int, where: str) -> None:
-    """Refuse an archive that lists more than ``limit`` members, reading only its last record.
+def _check_name(name: str) -> None:
+    """Refuse a parameter name that a state file cannot hold and give back unchanged."""
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate
+        size = -1
+    problem = ("contains NUL (zip member names end there)" if "\0" in name
+               else "is not UTF-8 text (it holds a lone surrogate)" if size < 0
+               else f"is {size} bytes long in UTF-8, over {_MAX_NAME_BYTES}"
+               if size > _MAX_NAME_BYTES else None)
+    if problem is not None:
+        raise ValueError(f"parameter name {name[:60]!r} {problem}: a state file cannot hold it")
 
-    The zip end-of-central-directory record (its last 22 bytes, before any comment) states
-    the member count, so a huge directory is refused before :mod:`zipfile` parses it.
+
+def _largest_archive(names: list[str]) -> int:
+    """The most bytes a state archive of parameters ``names`` can take (names checked)."""
+    return _END_OVERHEAD + sum(2 * len(f"{name}.npy".encode()) + _MAX_MEMBER_BYTES
+                               + _MAX_DEFLATE_OVERHEAD + _MEMBER_OVERHEAD for name in names)
+
+
+def _check_end_record(fh: BinaryIO, names: list[str], where: str) -> None:
+    """Refuse a file too large for ``names``, or listing too many members, from its end.
+
+    Only the file's size and its last 64 KiB are read, so a forged archive (an end record
+    claiming 2 members over a directory of millions) is refused at once: the directory
+    :mod:`zipfile` then parses is bounded by the module's parameters, not by the file.
+    The zip end-of-central-directory record (its last 22 bytes, before any comment)
+    states the member count.
     """
     size = fh.seek(0, os.SEEK_END)
+    largest = _largest_archive(names)
+    if size > largest:
+        raise ValueError(f"{where} is {size} bytes, more than a state archive of this "
+                         f"module's {len(names)} parameters can take ({largest} bytes)")
     fh.seek(max(0, size - _EOCD_SIZE - _MAX_ZIP_COMMENT))
     tail = fh.read()
     at = tail.rfind(_EOCD_SIGNATURE)
@@ -270,10 +313,10 @@ def _check_member_count(fh: BinaryIO, limit: int, where: str) -> None:
         raise ValueError(f"{where} is not a state archive (an .npz file written by "
                          "Module.save)")
     (count,) = struct.unpack_from("<H", tail, at + 10)  # total number of entries
-    if count > limit:
+    if count > len(names):
         more = " or more" if count == _ZIP64_COUNT else ""
         raise ValueError(f"{where}: the archive has {count}{more} members, but the module "
-                         f"has {limit} parameters")
+                         f"has {len(names)} parameters")
 
 
 def _checked_directory(archive: zipfile.ZipFile, expected: list[str],

@@ -13,25 +13,37 @@ Because the forward pass keeps its intermediate Values, one observation's
 closed form in :mod:`nn.backprop`. The parameters' gradients accumulate over observations,
 giving the batch gradient Σ_i ∂R_i/∂θ of the lecture's update (eq. 11.13).
 
+The nodes are labelled in the notes' notation (:mod:`nn.notation`: 1-based, intercepts
+index 0), so drawings and step pages read like the lecture: the weights α₀ₘ, αₘₗ, β₀ₖ, βₖₘ,
+the inputs x_l and targets y_k (numbers become labelled constants), the products αₘₗxₗ and
+running sums, the pre-activations α₀ₘ + αₘᵀx, the hidden units Z_m, the output
+pre-activations T_k, the softmax outputs f_k and the loss Rᵢ. The labels are not the
+parameters' *names* (``alpha.0.1``), which state files and their errors use.
+:meth:`TwoLayerNet.notes` names δ_k and s_m for the drawings, with their closed forms.
+
 Penalties cover all weights, intercepts included, as in :mod:`nn.backprop`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from autograd import Value, no_grad
-from autograd.value import Scalar
+from autograd.value import Constant, Scalar
 from nn.args import choice, count, matrix, non_negative
 from nn.losses import Loss, cross_entropy, penalty, softmax, squared_error, total
 from nn.module import Module, Parameter
+from nn.notation import LOSS_LABEL, numbered, two_layer_names
 from nn.objectives import ClosedForm
 from nn.options import DEFAULT_PENALTY, LOSSES, OUTPUTS, check_pairing
 from nn.rng import INIT_RANGE, RandomSource, as_generator, uniform_weights
+
+if TYPE_CHECKING:
+    from autograd.viz import Note
 
 __all__ = ["LOSSES", "OUTPUTS", "NetForward", "TwoLayerNet", "net_forward", "observation_loss"]
 
@@ -88,25 +100,37 @@ def net_forward(
             raise ValueError(f"beta row {k} has {len(row)} weights, expected M+1 = {n_hidden + 1}")
     if n_hidden == 0 or len(beta) == 0:
         raise ValueError(f"need M >= 1 and K >= 1, got M = {n_hidden}, K = {len(beta)}")
-    a = [_affine(row, x) for row in alpha]
+    names = two_layer_names(p, n_hidden, len(beta))
+    inputs = _named(x, names.x)
+    a = [_affine(*layer, inputs) for layer in zip(alpha, names.alpha_terms, names.alpha_sums,
+                                                  strict=True)]
     z = [am.sigmoid() for am in a]
-    t = [_affine(row, z) for row in beta]
+    for zm, name in zip(z, names.z, strict=True):
+        zm.label = name
+    t = [_affine(*layer, z) for layer in zip(beta, names.beta_terms, names.beta_sums,
+                                             strict=True)]
     f = softmax(t) if output == "softmax" else t
-    for m, (am, zm) in enumerate(zip(a, z, strict=True)):
-        am.label, zm.label = f"a.{m}", f"z.{m}"
-    for k, tk in enumerate(t):
-        tk.label = f"t.{k}"
     if output == "softmax":
-        for k, fk in enumerate(f):
-            fk.label = f"f.{k}"
+        for fk, name in zip(f, names.f, strict=True):
+            fk.label = name
     return NetForward(a=a, z=z, t=t, f=f)
 
 
-def _affine(row: Sequence[Scalar], inputs: Sequence[Scalar]) -> Value:
-    """row[0] + Σ_l row[l+1] inputs[l], a new Value (inputs is never empty)."""
+def _named(values: Sequence[Scalar], names: Sequence[str]) -> list[Value]:
+    """The numbers among ``values`` as constants labelled ``names`` (x₁, y₁); Values as given."""
+    return [v if isinstance(v, Value) else Constant(v, label=name)
+            for v, name in zip(values, names, strict=True)]
+
+
+def _affine(row: Sequence[Scalar], terms: Sequence[str], sums: Sequence[str],
+            inputs: Sequence[Value]) -> Value:
+    """row[0] + Σ_l row[l+1] inputs[l], a new Value; products and running sums labelled."""
     out = row[0] if isinstance(row[0], Value) else Value(row[0])
-    for w, v in zip(row[1:], inputs, strict=True):  # folded left, as losses.total does
-        out = out + w * v
+    for w, v, term, running in zip(row[1:], inputs, terms, sums, strict=True):
+        product = w * v  # folded left, as losses.total does
+        product.label = term
+        out = out + product
+        out.label = running
     return out
 
 
@@ -128,9 +152,10 @@ def observation_loss(
         ValueError: On an unsupported pairing or a wrong number of targets.
     """
     check_pairing(loss, output)
-    if loss == "cross_entropy":
-        return cross_entropy(fwd.t, y)
-    return squared_error(fwd.f, y)
+    targets = _named(y, numbered("y", len(y)))
+    r = cross_entropy(fwd.t, targets) if loss == "cross_entropy" else squared_error(fwd.f, targets)
+    r.label = LOSS_LABEL
+    return r
 
 
 class TwoLayerNet(Module):
@@ -148,8 +173,10 @@ class TwoLayerNet(Module):
             :func:`nn.train.fit` draws its extra starts on the same range.
 
     Attributes:
-        alpha: M rows of p+1 Parameters (``alpha[m][0]`` is α_0m); names ``alpha.m.l``.
-        beta: K rows of M+1 Parameters (``beta[k][0]`` is β_0k); names ``beta.k.m``.
+        alpha: M rows of p+1 Parameters (``alpha[m][0]`` is α_0m); names ``alpha.m.l``,
+            labels α₀₁, α₁₁, … (1-based, as in the notes).
+        beta: K rows of M+1 Parameters (``beta[k][0]`` is β_0k); names ``beta.k.m``,
+            labels β₀₁, β₁₁, ….
         output: The output function's name.
         init_range: Half-width of the starting weights' range.
 
@@ -173,8 +200,9 @@ class TwoLayerNet(Module):
         choice("output", output, OUTPUTS)
         self.init_range = non_negative("init_range", init_range)
         weights = uniform_weights(M * (p + 1) + K * (M + 1), as_generator(rng), init_range)
-        self.alpha = _parameters("alpha", weights[: M * (p + 1)].reshape(M, p + 1))
-        self.beta = _parameters("beta", weights[M * (p + 1) :].reshape(K, M + 1))
+        names = two_layer_names(p, M, K)
+        self.alpha = _parameters(weights[: M * (p + 1)].reshape(M, p + 1), names.alpha)
+        self.beta = _parameters(weights[M * (p + 1) :].reshape(K, M + 1), names.beta)
         self.output = output
 
     @property
@@ -200,6 +228,19 @@ class TwoLayerNet(Module):
     def loss(self, fwd: NetForward, y: Sequence[Scalar], loss: str = "squared") -> Value:
         """R_i of one forward pass: see :func:`observation_loss`."""
         return observation_loss(fwd, y, loss, self.output)
+
+    def notes(self, fwd: NetForward, x: Sequence[Scalar], y: Sequence[Scalar],
+              loss: str = "squared") -> dict[Value, Note]:
+        """The lecture's names for one observation's gradients, to pass to the drawings.
+
+        δ_k on the output pre-activations, s_m on the hidden ones and ∂R_i/∂β_km = δ_k z_m,
+        ∂R_i/∂α_ml = s_m x_l on the weights, each with its value from :mod:`nn.backprop`;
+        see :func:`nn.notes.backprop_notes`. ``backward_page(R_i, notes=net.notes(fwd, x,
+        y))`` then writes each at the step that completes it, beside autodiff's value.
+        """
+        from nn.notes import backprop_notes  # the drawing layer, imported when first asked for
+
+        return backprop_notes(self, fwd, x, y, loss)
 
     def penalty(self, kind: str | None, lam: float) -> Value | None:
         """λJ over all parameters, intercepts included (None for ``kind=None``)."""
@@ -300,12 +341,11 @@ class TwoLayerNet(Module):
         return net
 
 
-def _parameters(name: str, values: NDArray[np.float64]) -> list[list[Parameter]]:
-    """Rows of Parameters labelled ``name.row.column``."""
-    return [
-        [Parameter(v, label=f"{name}.{i}.{j}") for j, v in enumerate(row)]
-        for i, row in enumerate(values.tolist())
-    ]
+def _parameters(values: NDArray[np.float64], labels: Sequence[Sequence[str]]
+                ) -> list[list[Parameter]]:
+    """Rows of Parameters labelled in the lecture's notation (α₀₁, α₁₁, …)."""
+    return [[Parameter(v, label=label) for v, label in zip(row, names, strict=True)]
+            for row, names in zip(values.tolist(), labels, strict=True)]
 
 
 def _values(rows: list[list[Parameter]], attr: str) -> NDArray[np.float64]:

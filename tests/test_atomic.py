@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import socket
@@ -154,15 +155,66 @@ def test_a_fifo_without_a_reader_is_an_error_not_a_hang(tmp_path: Path) -> None:
     assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
-def test_a_file_descriptor_link_is_written_in_place(tmp_path: Path) -> None:
+@pytest.mark.parametrize("folder", ["/dev/fd", "/proc/self/fd", "/proc/thread-self/fd"])
+def test_a_file_descriptor_link_is_written_in_place(folder: str, tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     with target.open("wb") as fh:
         fh.write(b"before|")
         fh.flush()
-        write_atomically(f"/dev/fd/{fh.fileno()}", lambda out: out.write(b"after"))
+        inode = target.stat().st_ino
+        write_atomically(f"{folder}/{fh.fileno()}", lambda out: out.write(b"after"))
     assert target.read_bytes() == b"before|after"  # appended, the file kept its inode
+    assert target.stat().st_ino == inode
     with pytest.raises(FileNotFoundError, match="no such file descriptor"):
-        write_atomically("/dev/fd/987654", lambda out: out.write(b"x"))
+        write_atomically(f"{folder}/987654", lambda out: out.write(b"x"))
+
+
+def test_a_link_to_a_descriptor_link_is_written_in_place(tmp_path: Path) -> None:
+    target, link = tmp_path / "out.txt", tmp_path / "link"
+    with target.open("wb") as fh:
+        link.symlink_to(f"/dev/fd/{fh.fileno()}")
+        write_atomically(link, lambda out: out.write(b"through"))
+    assert target.read_bytes() == b"through" and link.is_symlink()
+
+
+def _replaced(path: Path | str, real: Path) -> None:
+    """Write ``path`` twice over ``real``: each write replaces the file (a new inode)."""
+    real.write_bytes(b"an old, longer content")
+    inode = real.stat().st_ino
+    write_atomically(path, lambda fh: fh.write(b"new"))
+    assert real.read_bytes() == b"new" and real.stat().st_ino != inode
+    assert [p.name for p in real.parent.iterdir() if p.name.startswith(".dg-")] == []
+
+
+def test_proc_self_cwd_names_the_regular_file_in_the_working_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's case: /proc/self/cwd/model.npz was appended to (and the model lost)."""
+    monkeypatch.chdir(tmp_path)
+    _replaced("/proc/self/cwd/model.npz", tmp_path / "model.npz")
+    check_writable("/proc/self/cwd/model.npz")
+
+
+def test_links_in_the_folder_part_are_resolved(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "alias").symlink_to(real)
+    _replaced(tmp_path / "alias" / "g.svg", real / "g.svg")
+    assert (tmp_path / "alias").is_symlink()
+
+
+def test_a_dangling_link_creates_the_file_it_names(tmp_path: Path) -> None:
+    link = tmp_path / "link.svg"
+    link.symlink_to("made.svg")  # relative: in the link's folder
+    write_atomically(link, lambda fh: fh.write(b"x"))
+    assert (tmp_path / "made.svg").read_bytes() == b"x" and link.is_symlink()
+
+
+def test_a_loop_of_links_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    with pytest.raises(OSError, match="more than 40 symbolic links") as caught:
+        write_atomically(tmp_path / "a", lambda fh: fh.write(b"x"))
+    assert caught.value.errno == errno.ELOOP
 
 
 def _bind_socket(path: Path) -> None:
@@ -170,18 +222,37 @@ def _bind_socket(path: Path) -> None:
         sock.bind(str(path))  # the socket file stays after close
 
 
+def _block_device(path: Path) -> None:
+    os.mknod(path, stat.S_IFBLK | 0o600, os.makedev(7, 0))  # a loop device's node
+
+
 @pytest.mark.parametrize(("make", "error", "match"), [
     (lambda p: p.mkdir(), IsADirectoryError, "it is a folder"),
     (_bind_socket, OSError, "it is a socket"),
+    pytest.param(_block_device, OSError, "it is a block device", marks=pytest.mark.skipif(
+        os.geteuid() != 0, reason="mknod of a block device needs root")),
 ])
-def test_folders_and_sockets_are_refused(
+def test_folders_sockets_and_block_devices_are_refused(
     tmp_path: Path, make: Callable[[Path], object], error: type[Exception], match: str
 ) -> None:
     path = tmp_path / "s"
     make(path)
-    with pytest.raises(error, match=match):
-        write_atomically(path, lambda fh: fh.write(b"x"))
-    assert [p.name for p in tmp_path.iterdir()] == ["s"]
+    before = path.lstat()
+    for through in (path, tmp_path / "link"):  # also through a symbolic link
+        if through != path:
+            through.symlink_to(path)
+        with pytest.raises(error, match=match):
+            check_writable(through)
+        with pytest.raises(error, match=match):
+            write_atomically(through, lambda fh: fh.write(b"x"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "s"]
+    assert path.lstat().st_ino == before.st_ino and path.lstat().st_mode == before.st_mode
+
+
+def test_a_name_ending_in_a_slash_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError, match="it names a folder"):
+        write_atomically(f"{tmp_path}/new/", lambda fh: fh.write(b"x"))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_empty_path_is_refused(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from autograd import Value, backward_page, write_backward_html
@@ -81,9 +80,16 @@ class WebDriver:
         return [e["message"] for e in entries if e["level"] == "SEVERE"]
 
     def key(self, key: str) -> None:
-        actions = [{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]
+        self.type(key)
+
+    def type(self, keys: str) -> None:
+        """Press and release each key in turn, as typed on a keyboard (to the focus)."""
+        actions = [{"type": kind, "value": key} for key in keys for kind in ("keyDown", "keyUp")]
         self.command("POST", "/actions",
                      {"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})
+
+    def window(self, width: int, height: int) -> None:
+        self.command("POST", "/window/rect", {"width": width, "height": height})
 
 
 def free_port() -> int:
@@ -162,14 +168,14 @@ def test_stepping_the_backward_page(tmp_path: Path, browser: WebDriver) -> None:
     browser.command("POST", "/url", {"url": page.as_uri() + "#step=2"})
     shown = browser.script(SHOWN)
     assert shown["step"] == "2" and shown["counter"] == "step 2 of 5"
-    assert shown["text"] == "∂o/∂n2 += ∂o/∂n · ∂n/∂n2 = 0.501 · 1 = 0.501"
+    assert shown["text"] == "∂o/∂n2 += ∂o/∂n · ∂(n2 + b)/∂n2 = 0.501 · 1 = 0.501"
     assert (shown["o"], shown["n"], shown["w"]) == ("grad 1", "grad 0.501", "grad ?")
 
     browser.click(".dg-next")  # step 3: b gets its gradient
     browser.click(".dg-next")  # step 4: the gradient of n2 flows to w
     shown = browser.script(SHOWN)
     assert (shown["step"], shown["hash"]) == ("4", "#step=4")
-    assert shown["text"] == "∂o/∂w += ∂o/∂n2 · ∂n2/∂w = 0.501 · 2 = 1.002"
+    assert shown["text"] == "∂o/∂w += ∂o/∂n2 · ∂(w × x)/∂w = 0.501 · 2 = 1.002"
     assert (shown["w"], shown["x"]) == ("grad 1.002", "grad ?")
     assert (shown["wFill"], shown["n2Fill"]) == ("#fde047", "#fdba74")
     assert shown["hot"] == ["e2", "e2_0"]
@@ -191,7 +197,7 @@ def test_stepping_the_backward_page(tmp_path: Path, browser: WebDriver) -> None:
     while (shown := browser.script(SHOWN))["step"] != "1" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert shown["step"] == "1" and shown["n"] == "grad 0.501" and shown["hot"] == ["e5"]
-    assert shown["text"].startswith("∂o/∂n += ∂o/∂o · ∂o/∂n")
+    assert shown["text"].startswith("∂o/∂n += ∂o/∂o · tanh′(n) = ")
 
     browser.click(".dg-first")
     shown = browser.script(SHOWN)
@@ -199,34 +205,38 @@ def test_stepping_the_backward_page(tmp_path: Path, browser: WebDriver) -> None:
 
 
 def lecture_r_i() -> tuple[Value, Sequence[Value]]:
-    """The lecture's R_i (nn.TwoLayerNet, p = 2, M = 3, K = 2, as demos/lecture.py draws it)."""
-    net = TwoLayerNet(2, 3, 2, rng=np.random.default_rng(2009))
-    r_i = net.loss(net.forward([0.8, -1.1]), [1.0, 0.2])
-    r_i.label = "R_i"
-    return r_i, net.parameters()
+    """The lecture's R_i: TwoLayerNet(2, 2, 1, rng=0) at x = (0.5, −1), y = 0.3 (issue 19)."""
+    net = TwoLayerNet(2, 2, 1, rng=0)
+    return net.loss(net.forward([0.5, -1.0]), [0.3]), net.parameters()
 
 
-LABEL = """
+LABEL = """  // label: the smallest text's height in px (its font size, as drawn)
 const root = document.querySelector(".dg-steps");
-const label = root.querySelector('[id="n0"] text').getBoundingClientRect();
-return {label: label.height, scale: root.querySelector(".dg-scale").textContent,
-        scrollable: root.querySelector(".dg-graph").scrollWidth >
-                    root.querySelector(".dg-graph").clientWidth};
+const graph = root.querySelector(".dg-graph");
+const svg = graph.querySelector("svg");
+const sizes = [...svg.querySelectorAll("text")].map((t) => Number(t.getAttribute("font-size")));
+return {label: Math.min(...sizes) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+        scale: root.querySelector(".dg-scale").textContent,
+        scrollable: graph.scrollWidth > graph.clientWidth,
+        pageScrollable: document.documentElement.scrollWidth > window.innerWidth,
+        width: window.innerWidth};
 """
 
 
-def test_the_lecture_graph_keeps_readable_labels(tmp_path: Path, browser: WebDriver) -> None:
-    """At a 1280 px window the 3000-pt-wide R_i graph is not shrunk to fit: it scrolls."""
+def test_the_lecture_net_fits_a_1280_by_800_window(tmp_path: Path, browser: WebDriver) -> None:
+    """Laid out for the window: no sideways scrolling, labels at least 10 px tall."""
     r_i, params = lecture_r_i()
     page = write_backward_html(r_i, tmp_path / "steps.html", parameters=params)
+    browser.window(1280, 800)
     browser.command("POST", "/url", {"url": page.as_uri()})
     opened = browser.script(LABEL)
-    assert opened["label"] >= 9.0 and opened["scrollable"]
+    assert opened["width"] == 1280
+    assert opened["label"] >= 10.0 and not opened["scrollable"] and not opened["pageScrollable"]
     browser.click(".dg-zoom-in")
     assert browser.script(LABEL)["label"] > opened["label"]
-    browser.click(".dg-fit")  # asked for: the whole width, labels however small
+    browser.click(".dg-fit")  # asked for: the whole width
     fitted = browser.script(LABEL)
-    assert fitted["label"] < opened["label"] and not fitted["scrollable"]
+    assert not fitted["scrollable"]
     assert browser.errors() == []
 
 
@@ -289,3 +299,142 @@ def test_missing_chromium_skips_on_a_laptop_and_fails_on_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="chromium-driver"):
         find_programs()
+
+
+ASKED = """
+const root = document.querySelector(".dg-steps");
+const part = (name) => root.querySelector(".dg-" + name);
+const grad = (id) => {
+  const t = root.querySelector('[id="' + id + '"]').querySelectorAll("text");
+  return t[t.length - 1].textContent;
+};
+return {step: root.dataset.step, text: part("text").textContent,
+        asking: !part("ask").hidden && !part("answer").disabled,
+        feedback: part("feedback").textContent, verdict: part("feedback").className,
+        products: [...part("products").children].map((d) => d.textContent),
+        score: part("score").textContent, focus: document.activeElement.className,
+        n: grad("n4"), n2: grad("n2"), w: grad("n0"), next: part("next").disabled,
+        hash: location.hash};
+"""
+
+
+def answer(browser: WebDriver, typed: str) -> dict[str, Any]:
+    """Type an answer into the focused box and press Enter; the page's state after."""
+    browser.type(typed + "\ue007")
+    return browser.script(ASKED)
+
+
+def test_the_exercise_checks_typed_gradients(tmp_path: Path, browser: WebDriver) -> None:
+    """Keyboard only: → to step, type, Enter; right, wrong and malformed answers; the score."""
+    page = write_backward_html(neuron(), tmp_path / "exercise.html", exercise=True)
+    browser.command("POST", "/url", {"url": page.as_uri()})
+    shown = browser.script(ASKED)
+    assert shown["step"] == "0" and shown["score"] == ("right so far: 0 of 0 answered "
+                                                       "(5 questions)")
+    browser.key("\ue014")  # →: step 1 asks for ∂o/∂n, and the answer box takes the keys
+    shown = browser.script(ASKED)
+    assert shown["asking"] and shown["focus"] == "dg-answer" and shown["next"]
+    assert shown["text"] == "∂o/∂n = ∂o/∂o · tanh′(n) = ?" and shown["n"] == "grad ?"
+    browser.key("\ue014")  # the answer box keeps → for itself: still step 1
+    shown = answer(browser, "abc")
+    assert shown["step"] == "1" and shown["asking"] and "dg-bad" in shown["verdict"]
+    assert shown["feedback"] == "“abc” is not a number: type a decimal such as 0.25 or -1.5e-3"
+    shown = answer(browser, "\ue003" * 3)  # backspace: nothing typed
+    assert shown["asking"] and shown["feedback"] == "type a number first, such as 0.25 or -1.5e-3"
+    shown = answer(browser, "0.501")  # 0.50097: within 0.1 %
+    assert (shown["feedback"], shown["verdict"]) == ("right: ∂o/∂n = 0.501",
+                                                     "dg-feedback dg-right")
+    assert shown["n"] == "grad 0.501" and not shown["asking"] and not shown["next"]
+    assert shown["text"] == "∂o/∂n += ∂o/∂o · tanh′(n) = 1 · 0.501 = 0.501"
+
+    browser.key("\ue007")  # Enter (the box has let go of the focus): on to step 2, ∂o/∂n2
+    shown = answer(browser, "0.6")
+    assert shown["step"] == "2" and "dg-wrong" in shown["verdict"]
+    assert shown["feedback"] == ("wrong: you typed 0.6; ∂o/∂n2 = 0.501, the sum of its "
+                                 "chain-rule products:")
+    assert shown["products"] == ["∂o/∂n · ∂(n2 + b)/∂n2 = 0.501 · 1 = 0.501"]
+    assert shown["n2"] == "grad 0.501" and shown["score"].startswith("right so far: 1 of 2")
+
+    for typed in ("0.501", "1.002"):  # b (step 3), w (step 4)
+        browser.key("\ue014")
+        assert "dg-right" in answer(browser, typed)["verdict"]
+    browser.key("\ue014")
+    shown = answer(browser, "-1.5029")  # x (step 5), the last
+    assert shown["step"] == "5" and "dg-right" in shown["verdict"]
+    assert shown["score"] == "Score: 4 of 5 right" and shown["hash"] == "#step=5"
+    browser.key("\ue012")  # ← goes back over answered steps; their answers stay
+    shown = browser.script(ASKED)
+    assert shown["step"] == "4" and shown["feedback"] == "right: ∂o/∂w = 1.002"
+    assert browser.errors() == []
+
+
+def test_the_exercise_accepts_the_value_from_the_numbers_shown(tmp_path: Path,
+                                                                browser: WebDriver) -> None:
+    """x gets 1.23456 − 1.234 = 0.00056; from the 4 digits shown, 1.235 − 1.234 = 0.001."""
+    x = Value(2.0, label="x")
+    y = x * 1.23456 - x * 1.234
+    page = write_backward_html(y, tmp_path / "exercise.html", exercise=True)
+    browser.command("POST", "/url", {"url": page.as_uri() + "#step=9"})  # stops at step 1
+    assert browser.script(ASKED)["step"] == "1"
+    assert "dg-right" in answer(browser, "1")["verdict"]  # ∂y/∂n2
+    browser.key("\ue014")
+    assert "dg-right" in answer(browser, "-1")["verdict"]  # ∂y/∂n4
+    browser.type("\ue014\ue014")  # step 3 passes a share to x; step 4 completes it
+    shown = answer(browser, "0.001")
+    assert "dg-right" in shown["verdict"] and shown["score"] == "Score: 3 of 3 right"
+
+
+def test_the_exercise_works_in_the_notebooks_sandboxed_iframe(tmp_path: Path,
+                                                               browser: WebDriver) -> None:
+    page = backward_page(neuron(), exercise=True)
+    parent = tmp_path / "notebook.html"
+    parent.write_text("<!DOCTYPE html><html><body><input class='cell'>" + page._repr_html_()
+                      + "</body></html>", encoding="utf-8")
+    browser.command("POST", "/url", {"url": parent.as_uri()})
+    browser.frame(0)
+    browser.click(".dg-next")
+    shown = answer(browser, "0.501")
+    assert shown["step"] == "1" and "dg-right" in shown["verdict"] and shown["hash"] == ""
+    browser.key("\ue014")
+    assert "dg-wrong" in answer(browser, "5")["verdict"]
+    browser.frame(None)
+    assert browser.script("return location.hash;") == ""
+
+
+INJECT = """<!DOCTYPE html><html><head><title>notebook</title></head><body>
+<input class="cell"><div class="output"></div>
+<script type="application/json" id="page">{page}</script>
+<script>
+// What a notebook does with display(HTML(...)): the page's HTML goes into an output area
+// of the notebook's own document and its scripts are run again.
+const out = document.querySelector(".output");
+out.innerHTML = JSON.parse(document.getElementById("page").textContent);
+for (const old of out.querySelectorAll("script")) {{
+  const fresh = document.createElement("script");
+  for (const a of old.attributes) fresh.setAttribute(a.name, a.value);
+  fresh.textContent = old.textContent;
+  old.replaceWith(fresh);
+}}
+</script></body></html>"""
+
+
+def test_a_page_put_into_another_document_stays_scoped(tmp_path: Path,
+                                                      browser: WebDriver) -> None:
+    """display(HTML(page.html)): no keys of the notebook taken, no #step= in its address."""
+    page = backward_page(neuron()).html
+    parent = tmp_path / "notebook.html"
+    parent.write_text(INJECT.format(page=json.dumps(page).replace("</", "<\\/")),
+                      encoding="utf-8")
+    browser.command("POST", "/url", {"url": parent.as_uri()})
+    history = browser.script("return history.length;")
+    assert browser.script(STATE) == {"step": "0", "hash": "", "counter": "step 0 of 5"}
+    browser.click(".cell")  # typing in the notebook: the page must not step
+    browser.key("\ue014")
+    browser.key("\ue007")
+    assert browser.script(STATE)["step"] == "0"
+    browser.click(".dg-next")  # its own buttons, and keys while it has the focus, work
+    browser.key("\ue014")
+    assert browser.script(STATE) == {"step": "2", "hash": "", "counter": "step 2 of 5"}
+    assert browser.script("return [location.hash, history.length, document.title];") == [
+        "", history, "notebook"]
+    assert browser.errors() == []

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
+import io
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -11,7 +15,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import autograd
+import nn
 from autograd.__main__ import main
 from autograd.expr import FUNCTIONS
 from autograd.ops import OPS
@@ -40,7 +48,7 @@ def test_prints_the_gradient_table_and_writes_files(tmp_path: Path,
     ET.parse(svg)  # well-formed XML
     html = page.read_text(encoding="utf-8")
     assert "\\u003csvg" in html and html.count('"text": ') == 6  # start + one step per input edge
-    assert r"\u2202f/\u2202w += \u2202f/\u2202n2 \u00b7 \u2202n2/\u2202w" in html
+    assert r"\u2202f/\u2202w += \u2202f/\u2202n2 \u00b7 \u2202(w \u00d7 x)/\u2202w" in html
 
 
 @pytest.mark.parametrize(("expression", "at", "first_line"), [
@@ -184,14 +192,17 @@ def test_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert "nothing typed is run as Python code" in out
 
 
-def test_missing_renderer_is_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("option", ["-o", "--html"])
+def test_missing_renderer_is_exit_1_before_anything_is_printed(
+        option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(sys, "executable", str(tmp_path / "nowhere" / "python"))
-    status, _, err = run(capsys, "graph", "x*2", "--at", "x=1", "-o", str(tmp_path / "g.svg"))
-    assert status == 1
-    assert "no Graphviz renderer found" in err
-    assert not (tmp_path / "g.svg").exists()
+    status, out, err = run(capsys, "graph", "x*2", "--at", "x=1", option,
+                           str(tmp_path / "g.svg"))
+    assert (status, out) == (1, "")
+    assert err.startswith("error: no Graphviz renderer found") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_module_runs_without_an_activated_venv(tmp_path: Path) -> None:
@@ -287,6 +298,20 @@ def test_an_output_folder_is_refused_before_anything_is_written(
     assert not svg.exists()
 
 
+def test_an_output_through_proc_self_cwd_replaces_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's case: -o /proc/self/cwd/p.svg appended a second SVG to the first."""
+    monkeypatch.chdir(tmp_path)
+    for expression in ("x*2", "x*3"):
+        status, _, _ = run(capsys, "graph", expression, "--at", "x=1",
+                           "-o", "/proc/self/cwd/p.svg")
+        assert status == 0
+    picture = (tmp_path / "p.svg").read_text(encoding="utf-8")
+    assert picture.count("<svg") == 1 and "data 3" in picture
+    assert [p.name for p in tmp_path.iterdir()] == ["p.svg"]
+
+
 def _long_sum(terms: int) -> tuple[str, str]:
     return ("+".join(f"x{i}" for i in range(terms)),
             ",".join(f"x{i}=1" for i in range(terms)))
@@ -331,7 +356,7 @@ def test_a_character_device_stays_a_device(tmp_path: Path,
     assert stat.S_ISCHR(null.stat().st_mode) and null.stat().st_rdev == os.makedev(1, 3)
 
 
-def _cli(*argv: str, env: dict[str, str] | None = None,
+def _cli(*argv: str | bytes, env: dict[str, str] | None = None,
          cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "autograd", *argv], capture_output=True,
                           env=env, cwd=cwd, timeout=120, check=False)
@@ -356,13 +381,58 @@ def test_any_stdout_encoding_works(encoding: str, tmp_path: Path) -> None:
     assert ET.parse(tmp_path / "g.svg").getroot().tag.endswith("svg")
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["-o", "a.pdf", "--renderer", "graphviz-pure"],
+     "-o: graphviz-pure cannot write pdf pictures; it writes canon, dot, "),
+    (["-o", "a", "--format", "pdf", "--renderer", "graphviz-pure"],
+     "-o: graphviz-pure cannot write pdf pictures; it writes "),
+    (["-o", "a.xyz", "--html", "steps.html"],
+     "-o: (dot|graphviz-pure) cannot write xyz pictures; it writes "),
+    (["-o", "a.svg", "--format", "png"], "the file name 'a.svg' says svg, but format='png'"),
+])
+def test_a_format_the_renderer_lacks_is_a_usage_error_before_anything_is_printed(
+        argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's case: -o a.pdf printed the table, then failed with exit 1."""
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "graph", "x*2", "--at", "x=1", *argv)
+    assert (status, out) == (2, "")
+    assert re.match(f"error: {message}", err) and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def _fake_dot(folder: Path, listing: str) -> None:
+    """A `dot` on PATH that lists ``listing`` as its formats (-T?) and fails to draw."""
+    folder.mkdir()
+    dot = folder / "dot"
+    dot.write_text("#!/bin/sh\n"
+                   f"case \"$1\" in -T\\?) echo '{listing}' >&2; exit 1;; esac\n"
+                   "printf 'something broke\\non two lines\\n' >&2; exit 3\n")
+    dot.chmod(0o755)
+
+
 def test_a_renderer_failure_is_one_line_and_exit_1(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, err = run(capsys, "graph", "x*2", "--at", "x=1", "-o", str(tmp_path / "g.xyz"),
-                         "--renderer", "graphviz-pure")
-    assert status == 1 and list(tmp_path.iterdir()) == []
-    assert err.startswith('error: graphviz-pure failed (exit 1): Format: "xyz" not recognized')
-    assert err.count("\n") == 1
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _fake_dot(tmp_path / "bin", 'Format: "?" not recognized. Use one of: png svg')
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    svg = tmp_path / "g.svg"
+    status, out, err = run(capsys, "graph", "x*2", "--at", "x=1", "-o", str(svg),
+                           "--renderer", "dot")
+    assert status == 1 and not svg.exists()
+    assert out.splitlines()[0] == "f = x*2 = 2"  # the drawing failed after the table
+    assert err == "error: dot failed (exit 3): something broke on two lines\n"
+
+
+def test_a_renderer_that_does_not_list_its_formats_is_exit_1(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _fake_dot(tmp_path / "bin", "no list here")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    status, out, err = run(capsys, "graph", "x*2", "--at", "x=1", "-o", str(tmp_path / "g.svg"),
+                           "--renderer", "dot")
+    assert (status, out) == (1, "")
+    assert err.startswith("error: dot did not list its output formats (exit 1)")
 
 
 def test_a_closed_pipe_ends_quietly() -> None:
@@ -392,3 +462,167 @@ def test_max_nodes_lifts_the_step_page_limit(tmp_path: Path,
 def test_format_without_an_output_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "graph", "x*x", "--at", "x=2", "--format", "svg")
     assert (status, out) == (2, "") and "--format sets the picture format of -o" in err
+
+
+def _shell(command: str, *argv: str | bytes,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m autograd ARGV`` through sh, with ``command``'s redirections."""
+    return subprocess.run(["sh", "-c", f'exec "$0" -m autograd "$@" {command}', sys.executable,
+                           *argv], capture_output=True, env=env, timeout=120, check=False)
+
+
+@pytest.mark.parametrize(("redirect", "argv", "status", "shown"), [
+    (">&-", ["graph", "x*2", "--at", "x=1"], 1, ""),  # the table cannot be shown
+    (">&-", ["--version"], 1, ""),
+    ("2>&-", ["graph", "x*2", "--at", "x=1"], 0, "f = x*2 = 2\n"),
+    ("2>&-", ["graph", "x*", "--at", "x=1"], 2, ""),  # the refusal, unheard, still exit 2
+    ("2>&-", ["graph", "x*2", "--at", "x=1", "--bogus"], 2, ""),  # argparse's refusal
+    ("2>&- >&-", ["graph", "x*2", "--at", "x=1"], 1, ""),
+])
+def test_a_closed_stdout_or_stderr_ends_quietly_with_the_right_status(
+        redirect: str, argv: list[str], status: int, shown: str) -> None:
+    """The issue's case: with stdout closed (>&-) the command ended in a traceback."""
+    done = _shell(redirect, *argv)
+    assert done.returncode == status
+    assert done.stdout.decode().startswith(shown) and b"Traceback" not in done.stderr
+    if ">&-" in redirect.replace("2>&-", ""):
+        assert done.stderr == b""  # quiet, as for a reader that went away (| head)
+
+
+def test_the_picture_through_dev_stdout_goes_where_the_shell_sends_it(tmp_path: Path) -> None:
+    out = tmp_path / "out.svg"
+    done = _shell(f"-o /dev/stdout > '{out}'", "graph", "x*2", "--at", "x=1")
+    assert done.returncode == 0, done.stderr
+    assert ET.parse(out).getroot().tag.endswith("svg")  # the SVG alone, written in place
+    assert done.stderr.decode().splitlines()[0] == "f = x*2 = 2"
+    done = _shell("-o /dev/stdout 2>&-", "graph", "x*2", "--at", "x=1")
+    assert done.returncode == 0 and ET.fromstring(done.stdout).tag.endswith("svg")
+
+
+def _shown(argv: list[str]) -> tuple[int, str]:
+    """Run main, as capsys would but usable under hypothesis: the status and all output."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(argv)
+        except SystemExit as done:  # argparse's refusals
+            status = int(done.code or 0)
+    return status, out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize(("expression", "shown"), [
+    ("x*2 # \x1b[31mRED", "f = x*2 # \\x1b[31mRED = 2"),  # the issue's case
+    ("x*2 # \u202eevil", "f = x*2 # \\u202eevil = 2"),  # a right-to-left override
+    ("x*\x1b[2J", "  x*\\x1b[2J\n    ^^^^"),  # the pointer still points at it
+    ("x \x07+ 1", "  x \\x07+ 1\n    ^^^^"),
+])
+def test_control_characters_are_shown_escaped(expression: str, shown: str) -> None:
+    status, text = _shown(["graph", "--at", "x=1", "--", expression])
+    assert shown in text and "\x1b" not in text and "\u202e" not in text
+    assert status == (0 if "#" in expression else 2)
+
+
+_TYPED = st.text(st.one_of(st.characters(), st.characters(  # controls, format, surrogates
+    categories=["Cc", "Cf", "Cs", "Zl", "Zp"])), max_size=40)
+
+
+@given(_TYPED, _TYPED)
+def test_nothing_typed_reaches_the_terminal_unescaped(expression: str, at: str) -> None:
+    """Whatever the expression and --at hold, every character shown is printable."""
+    status, text = _shown(["graph", "--at", f"x=1{at}", "--", f"x+{expression}"])
+    assert status in (0, 2)
+    assert all(ch.isprintable() or ch == "\n" for ch in text), repr(text)
+
+
+def test_an_undecodable_expression_is_a_decoding_error() -> None:
+    """The issue's case: invalid UTF-8 was reported as "nested too deeply"."""
+    done = _cli("graph", b"x*2\xff", "--at", "x=1")
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert re.fullmatch(rb"error: the expression is not valid [\w-]+ text: byte 0xff at "
+                        rb"character 4 cannot be decoded\n", done.stderr)
+    status, text = _shown(["graph", "x*2", "--at", "x=1\udcfe"])
+    assert status == 2 and "--at is not valid" in text and "byte 0xfe at character 4" in text
+
+
+@pytest.mark.parametrize(("argv", "lines"), [
+    (["x", "--at", "x=1"], ["f = x = 1", "input value ∂f/∂input", "x 1 1"]),
+    (["f", "--at", "f=2"], ["out = f = 2", "input value ∂out/∂input", "f 2 1"]),
+    (["x*y", "--at", "x=2,y=3"], ["f = x*y = 6", "input value ∂f/∂input", "x 2 3", "y 3 2"]),
+])
+def test_a_bare_variable_reads_naturally(argv: list[str], lines: list[str],
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's case: graph "x" printed `x = x = 1` and the header ∂x/∂input."""
+    status, out, _ = run(capsys, "graph", *argv)
+    assert status == 0
+    assert [" ".join(line.split()) for line in out.splitlines()] == lines
+
+
+def _bare_python(tmp_path: Path) -> Path:
+    """A folder holding only a copy of the autograd package: run with `python -S`."""
+    shutil.copytree(Path(autograd.__file__).parent, tmp_path / "autograd",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def test_without_graphviz_the_table_works_and_drawing_says_what_is_missing(
+        tmp_path: Path) -> None:
+    """`python -S` sees no installed package: no graphviz, no numpy, only the copy."""
+    folder = _bare_python(tmp_path)
+    argv = [sys.executable, "-S", "-m", "autograd", "graph", "tanh(w*x)", "--at", "w=2,x=0"]
+    table = subprocess.run(argv, capture_output=True, text=True, cwd=folder, timeout=120,
+                           check=False)
+    assert (table.returncode, table.stderr) == (0, "")
+    assert table.stdout.splitlines()[0] == "f = tanh(w*x) = 0"
+    for option in ("-o", "--html"):
+        done = subprocess.run([*argv, option, "g.svg"], capture_output=True, text=True,
+                              cwd=folder, timeout=120, check=False)
+        assert (done.returncode, done.stdout) == (1, "")
+        assert done.stderr.startswith("error: drawing needs the Python package graphviz, "
+                                      "which is not installed for ")
+        assert done.stderr.count("\n") == 1 and not (folder / "g.svg").exists()
+
+
+def _fake_distribution(folder: Path, name: str, version: str, files: list[str]) -> Path:
+    """An installed distribution's metadata (as pip leaves it) that owns ``files``."""
+    info = folder / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "RECORD").write_text("".join(f"{f},,\n" for f in files))
+    return folder
+
+
+def test_version_says_what_is_installed_where() -> None:
+    done = _cli("--version")
+    assert (done.returncode, done.stderr) == (0, b"")
+    lines = done.stdout.decode().splitlines()
+    dist = importlib.metadata.distribution("deltagrad")
+    assert lines == [f"deltagrad {dist.version}, installed in {dist.locate_file('')}",
+                     f"import autograd: {Path(autograd.__file__).parent}",
+                     f"import nn: {Path(nn.__file__).parent}"]
+
+
+def test_version_names_another_distribution_owning_the_same_package(tmp_path: Path) -> None:
+    """PyPI's HIPS autograd installs a top-level `autograd` too; pip does not warn."""
+    site = _fake_distribution(tmp_path, "autograd", "1.7.0", ["autograd/__init__.py",
+                                                            "autograd/core.py"])
+    _fake_distribution(site, "nn", "0.1.1", ["nn.py"])  # a module named nn counts too
+    done = _cli("--version", env={**os.environ, "PYTHONPATH": str(site)})
+    assert done.returncode == 0
+    warnings = [line for line in done.stdout.decode().splitlines()
+                if line.startswith("warning:")]
+    assert warnings == [
+        "warning: the distribution autograd 1.7.0 also installs the package autograd: the two "
+        "overwrite each other's files, and `import autograd` may load either; give deltagrad "
+        "a virtual environment of its own (python -m venv .venv)",
+        "warning: the distribution nn 0.1.1 also installs the package nn: the two overwrite "
+        "each other's files, and `import nn` may load either; give deltagrad a virtual "
+        "environment of its own (python -m venv .venv)"]
+
+
+def test_importing_autograd_does_not_scan_the_installed_distributions() -> None:
+    code = ("import importlib.metadata as m, sys\n"
+            "m.packages_distributions = lambda: sys.exit('scanned')\n"
+            "import autograd, autograd.viz, nn\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (0, "")

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from autograd import Value, no_grad
+from autograd import Value, no_grad, topological_order
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 
 REFERENCE = {
@@ -143,3 +143,21 @@ def test_bad_construction_raises() -> None:
         MLP(2, [])
     with pytest.raises(TypeError, match="rng must be"):
         Layer(2, 2, rng=1.5)  # type: ignore[arg-type]
+
+
+def test_nodes_are_labelled_by_layer_unit_and_input() -> None:
+    mlp = MLP(2, [2, 1], rng=0)
+    assert [p.label for p in mlp.layers[0].neurons[1].parameters()] == ["w¹₂₁", "w¹₂₂", "b¹₂"]
+    assert [p.label for p in mlp.layers[1].parameters()] == ["w²₁₁", "w²₁₂", "b²₁"]
+    out = mlp([0.5, -1.0])[0]
+    labels = [v.label for v in topological_order(out) if v.label]
+    assert labels[labels.index("z¹₁"):labels.index("z¹₁") + 2] == ["z¹₁", "a¹₁"]
+    assert out.label == "a²₁"  # the linear output: the unit's output is its pre-activation
+    assert [p.label for p in Layer(2, 2, rng=0).parameters()] == ["w₁₁", "w₁₂", "b₁", "w₂₁",
+                                                                  "w₂₂", "b₂"]
+    lone = Neuron(2, rng=0)
+    assert [p.label for p in lone.parameters()] == ["w₁", "w₂", "b"]
+    assert lone([1.0, 2.0]).label == "a"
+    assert [n for n, _ in mlp.named_parameters()][:3] == ["layers.0.neurons.0.w.0",
+                                                          "layers.0.neurons.0.w.1",
+                                                          "layers.0.neurons.0.b"]

@@ -464,6 +464,124 @@ def test_special_files_are_not_read(tmp_path: Path) -> None:
     _refused(tmp_path, "is not a regular file")
 
 
+def test_a_path_through_proc_self_cwd_replaces_the_saved_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's case: saving over /proc/self/cwd/model.npz appended, and the model was lost."""
+    monkeypatch.chdir(tmp_path)
+    toy = Toy()
+    toy.save("/proc/self/cwd/model.npz")
+    size = (tmp_path / "model.npz").stat().st_size
+    toy.scale.data = 42.0
+    toy.save("/proc/self/cwd/model.npz")
+    assert (tmp_path / "model.npz").stat().st_size == size  # replaced, not appended to
+    fresh = Toy()
+    fresh.load("/proc/self/cwd/model.npz")
+    assert fresh.state_dict() == toy.state_dict()
+
+
+class Pair(Module):
+    def __init__(self) -> None:
+        self.w = Parameter(1.0)
+        self.b = Parameter(2.0)
+
+
+def _forged_directory(path: Path, entries: int, claimed: int) -> Path:
+    """A zip directory of ``entries`` entries whose end record claims ``claimed`` members."""
+    name = b"w.npy"
+    entry = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 136, 136,
+                        len(name), 0, 0, 0, 0, 0, 0) + name
+    directory = entry * entries
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, claimed, claimed, len(directory), 0, 0)
+    path.write_bytes(directory + end)
+    return path
+
+
+def test_a_forged_member_count_is_refused_by_the_file_size_before_parsing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's case: an end record claiming 2 members over 150,000 directory entries.
+
+    zipfile reads the whole directory whatever the count says (0.7 s and +71 MB then);
+    the file is now refused from its size, and zipfile never sees it.
+    """
+    path = _forged_directory(tmp_path / "forged.npz", 150_000, claimed=2)
+    pair = Pair()
+
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the directory was parsed")
+
+    monkeypatch.setattr(zipfile, "ZipFile", never)
+    with pytest.raises(ValueError, match=r"is 7650022 bytes, more than a state archive of "
+                       r"this module's 2 parameters can take \(\d+ bytes\)"):
+        pair.load(path)
+    assert pair.state_dict() == {"w": 1.0, "b": 2.0}
+
+
+def test_a_forged_count_within_the_size_bound_is_refused_by_its_entries(tmp_path: Path) -> None:
+    path = _forged_directory(tmp_path / "forged.npz", 100, claimed=2)
+    with pytest.raises(ValueError, match=r"member 'w\.npy' appears twice"):
+        Pair().load(path)
+
+
+_NAME_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\0")
+
+
+@given(names=st.lists(st.text(_NAME_CHARS, min_size=1, max_size=300), min_size=1, max_size=6,
+                      unique=True),
+       values=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=6,
+                       max_size=6))
+def test_every_saved_archive_fits_the_size_bound_of_load(names: list[str],
+                                                          values: list[float]) -> None:
+    """The bound never refuses a real save, from Module.save or from numpy.savez."""
+    class Named(Module):
+        def __init__(self) -> None:
+            for name, value in zip(names, values, strict=False):
+                setattr(self, name, Parameter(value))
+
+    module = Named()
+    with tempfile.TemporaryDirectory() as folder:
+        for path in (Path(folder) / "saved.npz", Path(folder) / "savez.npz"):
+            if path.name == "saved.npz":
+                module.save(path)
+            else:
+                _write(path, {n: np.float64(v) for n, v in module.state_dict().items()})
+            fresh = Named()
+            for p in fresh.parameters():
+                p.data = 0.0
+            fresh.load(path)
+            assert fresh.state_dict() == module.state_dict()
+
+
+@pytest.mark.parametrize(("name", "match"), [
+    ("a\0b", r"parameter name 'a\\x00b' contains NUL"),
+    ("a\udcffb", r"parameter name 'a\\udcffb' is not UTF-8 text"),
+    ("é" * 32766, "is 65532 bytes long in UTF-8, over 65531: a state file cannot hold it"),
+])
+def test_names_a_state_file_cannot_hold_are_refused_before_writing(
+        tmp_path: Path, name: str, match: str) -> None:
+    toy = Toy()
+    setattr(toy, name, Parameter(1.0))
+    path = tmp_path / "toy.npz"
+    with pytest.raises(ValueError, match=match):
+        toy.save(path)
+    assert list(tmp_path.iterdir()) == []
+    Toy().save(path)
+    old = path.read_bytes()
+    with pytest.raises(ValueError, match=match):
+        toy.save(path)
+    with pytest.raises(ValueError, match=match):
+        toy.load(path)
+    assert path.read_bytes() == old and [p.name for p in tmp_path.iterdir()] == ["toy.npz"]
+
+
+def test_the_longest_name_round_trips(tmp_path: Path) -> None:
+    module, other = Module(), Module()
+    for m, value in ((module, 3.0), (other, 0.0)):
+        setattr(m, "é" * 32765 + "a", Parameter(value))  # 65,531 bytes in UTF-8
+    module.save(tmp_path / "long.npz")
+    other.load(tmp_path / "long.npz")
+    assert other.state_dict() == module.state_dict()
+
+
 @given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4))
 @example(damage=[(2143, 32)])  # flag bit 5 (compressed patched data): zipfile's NotImplementedError
 @example(damage=[(7334, 64)])  # "zip file version 8.4" in the directory: NotImplementedError too

@@ -6,6 +6,7 @@ project's virtual environment), as a student would run it, and is saved without 
 
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 
@@ -52,10 +53,30 @@ def test_the_hand_derivation_cell_passes_then_names_the_mistake(
 def test_pictures_and_the_inline_stepper_are_shown(executed: nbformat.NotebookNode) -> None:
     shown = [set(out.get("data", {})) for out in outputs(executed)]
     assert sum(1 for mimes in shown if mimes & PICTURES) >= 3  # neuron, R_i graph, training
-    html = [out["data"]["text/html"] for out in outputs(executed)
-            if "text/html" in out.get("data", {})]
-    pages = [text for text in html if text.startswith("<iframe srcdoc=")]
-    assert len(pages) == 1 and 'sandbox="allow-scripts"' in pages[0]
+    svg = "".join(out["data"].get("image/svg+xml", "") for out in outputs(executed)
+                  if "data" in out)
+    assert "xlink:title=\"δ₁ = ∂Rᵢ/∂T₁ = −2(y₁ − f₁) = " in svg  # the notes' tooltips
+    pages = _pages(executed)
+    assert len(pages) == 2 and all('sandbox="allow-scripts"' in p for p in pages)
+    stepper = html.unescape(pages[0])
+    assert "(nn.backprop: " in stepper and '"exercise": false' in stepper
+
+
+def _pages(notebook: nbformat.NotebookNode) -> list[str]:
+    """The inline step pages (iframes) the notebook shows, in order."""
+    texts = [out["data"]["text/html"] for out in outputs(notebook)
+             if "text/html" in out.get("data", {})]
+    return [text for text in texts if text.startswith("<iframe srcdoc=")]
+
+
+def test_the_notebook_ends_with_an_exercise_on_the_lecture_net(
+        executed: nbformat.NotebookNode) -> None:
+    last = executed.cells[-2]  # the extra cell that names the kernel comes after it
+    assert last.cell_type == "code" and "exercise=True" in last.source
+    page = html.unescape(_pages(executed)[-1])
+    assert last.outputs[0]["data"]["text/html"] == _pages(executed)[-1]
+    assert '"exercise": true' in page and page.count('"ask": {') == 24  # one per node
+    assert "Exercise: the backward pass of R_i" in page
 
 
 def test_the_notebook_is_saved_without_outputs() -> None:

@@ -24,9 +24,10 @@ import pytest
 import autograd
 import nn
 
-NN_MODULES = ["nn", "nn.module", "nn.layers", "nn.two_layer", "nn.losses", "nn.backprop",
-              "nn.derivation", "nn.train", "nn.settings", "nn.objectives", "nn.observers",
-              "nn.progress", "nn.optim", "nn.data", "nn.rng", "nn.options", "nn.args"]
+NN_MODULES = ["nn", "nn.module", "nn.layers", "nn.two_layer", "nn.notation", "nn.notes",
+              "nn.losses", "nn.backprop", "nn.derivation", "nn.train", "nn.settings",
+              "nn.objectives", "nn.observers", "nn.progress", "nn.optim", "nn.data", "nn.rng",
+              "nn.options", "nn.args"]
 PUBLIC_MODULES = ["autograd", "autograd.testing", "autograd.viz", *NN_MODULES]
 
 
@@ -112,11 +113,12 @@ def _is_method(member: object) -> bool:
 
 
 def _submodules(mod: ModuleType) -> list[str]:
-    """The modules a package's ``__init__`` imports its names from."""
+    """The modules a package's ``__init__`` imports its names from, at once or on first use."""
     tree = ast.parse(inspect.getsource(mod))
     return [node.module for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-            and node.module.split(".")[0] in ("autograd", "nn")]
+            and node.module.split(".")[0] in ("autograd", "nn")] + [
+        *getattr(mod, "_LAZY", {}).values()]
 
 
 @pytest.mark.parametrize("module", PUBLIC_MODULES)

@@ -23,7 +23,9 @@ def test_parameters_are_named_in_the_lecture_notation() -> None:
     assert len(names) == 3 * (2 + 1) + 2 * (3 + 1)
     assert names[:4] == ["alpha.0.0", "alpha.0.1", "alpha.0.2", "alpha.1.0"]
     assert names[9:] == [f"beta.{k}.{m}" for k in range(2) for m in range(4)]
-    assert [p.label for p in net.parameters()] == names
+    labels = [p.label for p in net.parameters()]  # the notes' 1-based subscripts
+    assert labels[:4] == ["α₀₁", "α₁₁", "α₁₂", "α₀₂"]
+    assert labels[9:] == ["β₀₁", "β₁₁", "β₁₂", "β₁₃", "β₀₂", "β₂₁", "β₂₂", "β₂₃"]
     assert net.parameters()[0] is net.alpha[0][0]
     assert net.shape == (2, 3, 2)
     assert repr(net) == "TwoLayerNet(p=2, M=3, K=2, output='identity')"
@@ -53,8 +55,11 @@ def test_forward_matches_the_numpy_forward(output: str) -> None:
         fwd = net(xi)
         for got, want in zip(fwd, expected, strict=True):
             np.testing.assert_allclose([v.data for v in got], want[i], rtol=1e-13, atol=1e-15)
-        assert [v.label for v in fwd.a] == ["a.0", "a.1", "a.2", "a.3"]
-        assert [v.label for v in fwd.t] == ["t.0", "t.1", "t.2"]
+        assert [v.label for v in fwd.a] == [f"α₀{s} + α{s}ᵀx" for s in "₁₂₃₄"]
+        assert [v.label for v in fwd.z] == ["Z₁", "Z₂", "Z₃", "Z₄"]
+        assert [v.label for v in fwd.t] == ["T₁", "T₂", "T₃"]
+        assert [v.label for v in fwd.f] == (["f₁", "f₂", "f₃"] if output == "softmax"
+                                            else ["T₁", "T₂", "T₃"])
         assert (fwd.f is fwd.t) == (output == "identity")
     np.testing.assert_allclose(net.predict(x), expected.f, rtol=1e-13, atol=1e-15)
 

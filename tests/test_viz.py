@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -13,11 +14,14 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, viz
+from autograd.text import visible
+from autograd.value import Constant
 from autograd.viz import (
     ROLE_COLORS,
     RendererNotFoundError,
@@ -510,7 +514,7 @@ def test_any_label_is_shown_literally(label: str) -> None:
     need_dot()
     x = Value(1.0, label=label)
     shown = [t.replace("\xa0", " ") for t in svg_texts(to_dot(x * x, program="dot").pipe())]
-    assert viz.dot.visible(label) in shown  # spaces are drawn as no-break spaces
+    assert visible(label) in shown  # spaces are drawn as no-break spaces
 
 
 # The backward pass, step by step.
@@ -521,9 +525,10 @@ def test_frames_follow_the_backward_pass() -> None:
     assert [f.step for f in frames] == list(range(6))
     assert frames[0].text == "start: ∂o/∂o = 1"
     assert frames[0].parent is None and frames[0].edges == ()
-    assert frames[1].text == "∂o/∂n += ∂o/∂o · ∂o/∂n = 1 · 0.501 = 0.501"
+    # The local derivative is written as the op's own, never like a gradient of o.
+    assert frames[1].text == "∂o/∂n += ∂o/∂o · tanh′(n) = 1 · 0.501 = 0.501"
     assert frames[1].rule.startswith("tanh: f = tanh x")
-    assert frames[4].text == "∂o/∂w += ∂o/∂n2 · ∂n2/∂w = 0.501 · 2 = 1.002"
+    assert frames[4].text == "∂o/∂w += ∂o/∂n2 · ∂(w × x)/∂w = 0.501 · 2 = 1.002"
     assert frames[4].edges == ("e2", "e2_0")
     # The last frame knows every gradient, equal to the engine's.
     names = {0: "w", 1: "x", 3: "b", 4: "n", 5: "o"}
@@ -609,11 +614,11 @@ def test_html_escapes_labels(tmp_path: Path) -> None:
 
 def test_frame_shows_its_text_and_drawing() -> None:
     frame = backward_frames(neuron()[0])[4]
-    assert repr(frame) == "<Frame step 4: ∂o/∂w += ∂o/∂n2 · ∂n2/∂w = 0.501 · 2 = 1.002>"
+    assert repr(frame) == "<Frame step 4: ∂o/∂w += ∂o/∂n2 · ∂(w × x)/∂w = 0.501 · 2 = 1.002>"
     bundle = frame._repr_mimebundle_(include={"image/svg+xml"})
     assert list(bundle) == ["image/svg+xml"]
     shown = svg_texts(bundle["image/svg+xml"])
-    assert "step 4: ∂o/∂w += ∂o/∂n2 · ∂n2/∂w = 0.501 · 2 = 1.002" in shown
+    assert "step 4: ∂o/∂w += ∂o/∂n2 · ∂(w × x)/∂w = 0.501 · 2 = 1.002" in shown
 
 
 def test_page_object_saves_and_shows_inline(tmp_path: Path) -> None:
@@ -646,3 +651,212 @@ def test_lazy_names_reach_the_package() -> None:
 
     assert autograd.backward_page is backward_page
     assert autograd.to_dot is to_dot and autograd.render is render
+
+
+# Local derivatives are written as the op's own, for any op (issue 17).
+
+def test_local_derivatives_are_the_ops_own() -> None:
+    from autograd import OPS
+    from autograd.viz.steps import local_derivative
+
+    assert local_derivative(OPS["tanh"], ["n4"], 0) == "tanh′(n4)"
+    assert local_derivative(OPS["sigmoid"], ["α₀₁ + α₁ᵀx"], 0) == "σ′(α₀₁ + α₁ᵀx)"
+    assert local_derivative(OPS["neg"], ["x"], 0) == "neg′(x)"  # a symbol that is no word
+    assert local_derivative(OPS["sqrt"], ["x"], 0) == "sqrt′(x)"
+    assert local_derivative(OPS["mul"], ["w", "x"], 1) == "∂(w × x)/∂x"
+    assert local_derivative(OPS["sub"], ["y₁", "a + b"], 1) == "∂(y₁ − (a + b))/∂(a + b)"
+
+
+def test_a_users_ops_are_written_from_their_own_row() -> None:
+    """Ops declared with autograd.op, of any number of operands, read like the built-ins."""
+    from autograd import op
+
+    @op(partials=lambda xs, out: (1 - out * out,))
+    def my_tanh(x: float) -> float:
+        return math.tanh(x)
+
+    @op(partials=lambda xs, out: (xs[1], xs[0], 1.0), symbol="fma")
+    def fma(a: float, b: float, c: float) -> float:
+        return a * b + c
+
+    @op(partials=lambda xs, out: (1.0,) * len(xs), symbol="⊕", operator=True, arity=5)
+    def add5(*xs: float) -> float:
+        return math.fsum(xs)
+
+    a, b, c = Value(0.5, label="a"), Value(2.0, label="b"), Value(1.0, label="c")
+    y = my_tanh(fma(a, b, c))
+    y.label = "y"
+    texts = [f.text for f in backward_frames(y)]
+    assert texts[1] == "∂y/∂n3 += ∂y/∂y · my_tanh′(n3) = 1 · 0.07065 = 0.07065"
+    assert texts[2].startswith("∂y/∂a += ∂y/∂n3 · ∂fma(a, b, c)/∂a = 0.07065 · 2 = ")
+    xs = [Value(float(i), label=f"x{i}") for i in range(5)]
+    z = add5(*xs)
+    assert backward_frames(z)[3].text.startswith("∂n5/∂x2 += ∂n5/∂n5 · ∂(x0 ⊕ x1 ⊕ … ⊕ x4)/∂x2")
+
+
+def test_constants_are_named_by_their_number_or_label() -> None:
+    x = Value(3.0, label="x")
+    frames = backward_frames(x ** 2.0)
+    assert frames[1].text == "∂n2/∂x += ∂n2/∂n2 · ∂(x ^ 2)/∂x = 1 · 6 = 6"
+    named = Constant(0.5, label="x₁")
+    source = to_dot(x * named).source
+    assert 'label="x₁ = 0.5"' in source
+    assert backward_frames(x * named)[1].text.startswith("∂n2/∂x += ∂n2/∂n2 · ∂(x × x₁)/∂x")
+
+
+# A graph whose backward() refuses ends with the refusal, never with infinities.
+
+REFUSED = {
+    "infinite slope": (lambda x: x.sqrt() * 3, 0.0,
+                       "backward() refuses at n1: sqrt: the derivative of sqrt(x) is infinite "
+                       "at x = 0"),
+    "slope overflows": (lambda x: 1 / x, 1e-200,
+                        "backward() refuses at n2: truediv: the local derivative ∂(1 ÷ x)/∂x at "
+                        "x = 1e-200 is -inf"),
+    "product overflows": (lambda x: ((x * 1e-300) * 1e200) * 1e200, 1.0,
+                          "backward() refuses at n4: mul: the product 1e+200 · ∂(n2 × 1e+200)/"
+                          "∂n2 = 1e+200 · 1e+200 overflows a float"),
+    "sum overflows": (lambda x: x * 1.7e308 + x * 1.7e308, 1e-10,
+                      "backward() refuses at n2: mul: the sum so far 1.7e+308 + 1.7e+308 "
+                      "overflows a float"),
+}
+
+
+ASKED_BEFORE = {"infinite slope": ["n1"], "slope overflows": [], "product overflows": ["n4"],
+                "sum overflows": ["n2", "n4"]}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_a_refused_backward_pass_shows_the_refusal(case: str) -> None:
+    build, at, text = REFUSED[case]
+    y = build(Value(at, label="x"))
+    with pytest.raises((ArithmeticError, ValueError)):
+        y.backward()  # the engine refuses too
+    frames = backward_frames(y)
+    assert frames[-1].refused and frames[-1].text == text
+    assert not any(f.refused for f in frames[:-1])
+    assert "inf" not in " ".join(f.text for f in frames[:-1])
+    assert f"step {len(frames) - 1}: {text}" in frames[-1].graph.source.replace("\\", "")
+    data = page_data(backward_page(y, exercise=True).html)
+    assert data["frames"][-1]["refused"] and data["frames"][-1]["text"] == text
+    # x (n0) never gets its whole gradient, so the exercise never asks for it
+    assert [f["parent"] for f in data["frames"] if f["ask"]] == ASKED_BEFORE[case]
+
+
+# Notes on nodes (issue 19): kept beside the graph, shown as tooltips and at their step.
+
+def test_notes_show_as_tooltips_and_at_the_step_completing_their_node() -> None:
+    o, v = neuron()
+    notes = {v["n"]: viz.Note("s = ∂o/∂n = 1 − o²", 1 - 0.7064193203972352 ** 2, "by hand"),
+             v["w"]: viz.Note("∂o/∂w = s x")}
+    source = to_dot(o, notes=notes).source
+    assert 'tooltip="s = ∂o/∂n = 1 − o² = 0.501 (by hand)"' in source
+    assert 'tooltip="∂o/∂w = s x"' in source
+    frames = backward_frames(o, notes=notes)
+    assert [f.step for f in frames if f.note] == [1, 4]
+    assert frames[1].note == "s = ∂o/∂n = 1 − o² = 0.501  (by hand: 0.501)"
+    assert frames[4].note == "∂o/∂w = s x = 1.002"
+    assert "s = ∂o/∂n = 1 − o² = 0.501  (by hand: 0.501)" in frames[1].graph.source
+    data = page_data(backward_page(o, notes=notes).html)
+    assert data["frames"][1]["note"] == frames[1].note and data["frames"][2]["note"] == ""
+    assert 'xlink:title="s = ∂o/∂n = 1 − o² = 0.501 (by hand)"' in data["svg"]
+    exercise = page_data(backward_page(o, notes=notes, exercise=True).html)
+    assert 'xlink:title="s = ∂o/∂n = 1 − o²"' in exercise["svg"]  # no answer in the tooltip
+    assert exercise["frames"][1]["hint"] == "s = ∂o/∂n = 1 − o²"
+
+
+def test_a_note_that_disagrees_says_so() -> None:
+    o, v = neuron()
+    frames = backward_frames(o, notes={v["n"]: viz.Note("s", 0.25)})
+    assert frames[1].note == ("s = 0.501  (closed form: 0.25, which differs from the backward "
+                              "pass's 0.5009717437695085)")
+
+
+def test_notes_are_checked() -> None:
+    o, _ = neuron()
+    with pytest.raises(TypeError, match="notes must map Values to Notes, got str → Note"):
+        to_dot(o, notes={"n": viz.Note("s")})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="notes must be a mapping"):
+        to_dot(o, notes=[viz.Note("s")])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Note value must be finite, got inf"):
+        viz.Note("s", float("inf"))
+    with pytest.raises(TypeError, match="Note value must be a real number or None, got str"):
+        viz.Note("s", "1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="must not be empty"):
+        viz.Note("")
+    assert viz.Note("s", np.float32(0.5)).value == 0.5
+    elsewhere = Value(1.0)  # a note on a node outside the graph is ignored
+    assert to_dot(o, notes={elsewhere: viz.Note("s")}).source == to_dot(o).source
+
+
+# The exercise page's questions (issue 19).
+
+def test_the_exercise_asks_once_per_node_at_its_last_share() -> None:
+    x = Value(3.0, label="x")
+    y = x * x + x  # x gets three shares
+    y.label = "y"
+    data = page_data(backward_page(y, exercise=True).html)
+    asks = [(n, f["ask"]) for n, f in enumerate(data["frames"]) if f["ask"]]
+    assert [n for n, _ in asks] == [1, 4]  # n1 = x·x at step 1; x at its last share, step 4
+    assert asks[1][1]["target"] == "∂y/∂x"
+    assert asks[1][1]["prompt"] == ("∂y/∂x = ∂y/∂y · ∂(n1 + x)/∂x + ∂y/∂n1 · ∂(x × x)/∂x + "
+                                    "∂y/∂n1 · ∂(x × x)/∂x")
+    assert asks[1][1]["exact"] == 7.0 and asks[1][1]["shown"] == 7.0
+    assert asks[1][1]["products"] == ["∂y/∂y · ∂(n1 + x)/∂x = 1 · 1 = 1",
+                                      "∂y/∂n1 · ∂(x × x)/∂x = 1 · 3 = 3",
+                                      "∂y/∂n1 · ∂(x × x)/∂x = 1 · 3 = 3", "sum: 1 + 3 + 3 = 7"]
+    assert data["exercise"] and data["tolerance"] == 1e-3
+    assert data["frames"][2]["formula"] == "∂y/∂x += ∂y/∂y · ∂(n1 + x)/∂x"
+    plain = page_data(backward_page(y).html)
+    assert not plain["exercise"] and all(f["ask"] is None for f in plain["frames"])
+
+
+def test_the_exercise_also_accepts_the_value_from_the_numbers_shown() -> None:
+    """The page shows 4 digits; a student who computes with those may land off the exact value.
+
+    Here x gets 1.23456 and −1.23400: exactly 0.00056, from the numbers shown 1.235 − 1.234.
+    """
+    x = Value(2.0, label="x")
+    y = x * 1.23456 - x * 1.234
+    y.label = "y"
+    data = page_data(backward_page(y, exercise=True).html)
+    ask = data["frames"][-1]["ask"]
+    assert ask["target"] == "∂y/∂x"
+    assert ask["exact"] == pytest.approx(0.00056, rel=1e-9)
+    assert ask["shown"] == pytest.approx(0.001, rel=1e-9)
+    assert ask["products"][-1] == "sum: -1.234 + 1.235 = 0.00056"
+    z = Value(0.00123456, label="z")
+    w = (z * 3.0).exp()
+    w.label = "w"
+    asked = [f["ask"] for f in page_data(backward_page(w, exercise=True).html)["frames"]
+             if f["ask"]]
+    # ∂w/∂n1 = exp′(n1) = exp(n1) = w, from the shown w = 1.004 (the op's rule is f' = f)
+    assert asked[0]["shown"] == 1.004 and asked[0]["exact"] == pytest.approx(w.data)
+
+
+def test_the_command_line_writes_an_exercise(tmp_path: Path) -> None:
+    from autograd.__main__ import main
+
+    page = tmp_path / "ex.html"
+    assert main(["graph", "tanh(w*x + b)", "--at", "w=-3,x=2,b=6.88", "--exercise",
+                 "--html", str(page)]) == 0
+    data = page_data(page.read_text(encoding="utf-8"))
+    assert data["exercise"] and sum(1 for f in data["frames"] if f["ask"]) == 5
+
+
+# The page's layout is chosen per graph.
+
+def test_small_graphs_keep_the_left_to_right_layout_and_big_ones_get_a_narrow_one() -> None:
+    small = page_data(backward_page(neuron()[0]).html)["svg"]
+    assert "rotate(0)" in small and 'class="node"' in small
+    width = float(re.search(r'width="([\d.]+)pt"', small).group(1))
+    assert width > 2 * float(re.search(r'height="([\d.]+)pt"', small).group(1))  # left to right
+    from nn import TwoLayerNet
+
+    net = TwoLayerNet(2, 2, 1, rng=0)
+    lecture = page_data(backward_page(net.loss(net.forward([0.5, -1.0]), [0.3])).html)["svg"]
+    width = float(re.search(r'width="([\d.]+)pt"', lecture).group(1))
+    assert width * 4 / 3 * 0.75 <= viz.page.GRAPH_BOX[0]  # fits at labels of 11 pt · 0.75 (≥ 10 px)
+    forced = page_data(backward_page(neuron()[0], rankdir="TB").html)["svg"]
+    assert float(re.search(r'height="([\d.]+)pt"', forced).group(1)) > \
+        float(re.search(r'height="([\d.]+)pt"', small).group(1))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,11 @@ import graphviz
 
 from autograd.atomic import write_atomically
 from autograd.graph import topological_order
+from autograd.text import visible
 from autograd.value import Constant, Value
+from autograd.viz.notes import Note, notes_by_position
 from autograd.viz.renderer import TIMEOUT, RenderError, run_renderer
+from autograd.viz.text import grad_cell, number
 
 DEFAULT_MAX_NODES = 1000
 """Largest graph :func:`to_dot` draws unless told otherwise (bigger ones are unreadable)."""
@@ -37,31 +40,18 @@ DEFAULT_MAX_NODES = 1000
 FONT = "Helvetica"
 FONT_SIZE = 11
 """Points; the boxes' text (the step page keeps it legible, see ``page.html``)."""
+SMALL_FONT_SIZE = 10
+"""Points; the constants' small boxes, the smallest text drawn."""
 ROLE_COLORS = {"input": "#dbeafe", "parameter": "#fbcfe8", "constant": "#f3f4f6",
                "interior": "#ffffff", "root": "#ede9fe"}
 """Fill colour of a box by the node's role in the graph."""
 HOT_EDGE_COLOR = "#dc2626"
 """The edges a backward step's gradient flows along (the frames' DOT and the page's script)."""
+Spacing = tuple[float, float]
+SPACING: Spacing = (0.25, 0.35)
+"""Inches between the nodes of a rank (``nodesep``) and between ranks (``ranksep``)."""
 PICTURE_TYPES = {"image/svg+xml": "svg", "image/png": "png"}
 """What a Graph offers Jupyter: SVG, and PNG, which an untrusted notebook still shows."""
-
-
-def number(x: float | Value) -> str:
-    """A compact ``%.4g`` form; ASCII only, so Graphviz sizes the boxes right.
-
-    A grad may be a Value (after ``backward(create_graph=True)``): its data is shown.
-    """
-    return f"{(x.data if isinstance(x, Value) else x) + 0.0:.4g}"  # + 0.0: -0.0 shows as 0
-
-
-def grad_cell(grad: float | Value) -> str:
-    """The text of a box's grad cell (the drawings, the frames and the page all use it)."""
-    return f"grad {number(grad)}"
-
-
-def visible(text: str) -> str:
-    """``text`` with each unprintable character (control, NUL, …) as its Python escape."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def escape_label(text: str, record: bool = False) -> str:
@@ -210,10 +200,15 @@ class Layout:
     names: list[str]            # what the boxes and the step texts call each node
     roles: list[str]            # "input", "parameter", "constant", "interior" or "root"
     parents: list[list[int]]    # each node's parents, as positions in ``order``
+    notes: list[Note | None]    # each node's note (:mod:`.notes`), kept beside the graph
 
 
-def layout(root: Value, max_nodes: int, parameters: Iterable[Value] | None) -> Layout:
-    """Order the graph, check its size and decide each node's name and role."""
+def layout(root: Value, max_nodes: int, parameters: Iterable[Value] | None,
+           notes: Mapping[Value, Note] | None = None) -> Layout:
+    """Order the graph, check its size and decide each node's name, role and note.
+
+    A constant is named by its label, or else by its number (the ``2`` of ``x ** 2``).
+    """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
     order = topological_order(root)
@@ -226,7 +221,8 @@ def layout(root: Value, max_nodes: int, parameters: Iterable[Value] | None) -> L
     marked = {id(p) for p in parameters} if parameters is not None else None
     names, roles = [], []
     for i, node in enumerate(order):
-        names.append(visible(node.label) if node.label else f"n{i}")
+        unnamed = number(node.data) if isinstance(node, Constant) else f"n{i}"
+        names.append(visible(node.label) if node.label else unnamed)
         if node is root:
             role = "root"
         elif node.parents:
@@ -239,12 +235,13 @@ def layout(root: Value, max_nodes: int, parameters: Iterable[Value] | None) -> L
             role = "input"
         roles.append(role)
     parents = [[position[id(p)] for p in node.parents] for node in order]
-    return Layout(order, names, roles, parents)
+    return Layout(order, names, roles, parents, notes_by_position(notes, order))
 
 
 def digraph(plan: Layout, *, rankdir: str, show_grad: bool, grads: Sequence[str],
             fills: dict[int, str], hot_edges: set[str], title: Sequence[str],
-            program: str | None) -> Graph:
+            program: str | None, reveal: bool = True, spacing: Spacing = SPACING,
+            stacked: bool = False) -> Graph:
     """Build the drawing; ``grads[i]`` is the text of node i's grad cell.
 
     Args:
@@ -256,16 +253,21 @@ def digraph(plan: Layout, *, rankdir: str, show_grad: bool, grads: Sequence[str]
         hot_edges: Ids of edges drawn thick and red.
         title: Lines of a caption drawn above the graph (none: no caption).
         program: The renderer the Graph will use.
+        reveal: The notes' tooltips show their closed-form values (an exercise hides them).
+        spacing: Inches between nodes of a rank and between ranks.
+        stacked: A box's cells (label, data, grad) are stacked across the rank direction
+            (narrow boxes) instead of lying in one row along it.
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be one of LR, TB, RL, BT, got {rankdir!r}")
-    horizontal = rankdir in ("LR", "RL")  # records stack their fields across the rank direction
     g = Graph(name="deltagrad", program=program)
-    g.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35")
+    g.attr(rankdir=rankdir, fontname=FONT, nodesep=str(spacing[0]), ranksep=str(spacing[1]))
     g.attr("edge", color="#6b7280", arrowsize="0.6")
     if title:
         caption = "\\n".join(escape_label(visible(line)) for line in title)
         g.attr(label=graphviz.nohtml(caption), labelloc="t", fontsize="13")
+    tips = [{} if note is None else {"tooltip": escape_label(visible(note.tip(reveal)))}
+            for note in plan.notes]
     # Node attributes are set once per group (values, constants, ops) to keep the DOT short.
     g.attr("node", fontname=FONT, fontsize=str(FONT_SIZE), style="filled", height="0.3",
            shape="record", fillcolor=ROLE_COLORS["interior"])
@@ -277,18 +279,28 @@ def digraph(plan: Layout, *, rankdir: str, show_grad: bool, grads: Sequence[str]
         if show_grad:
             fields.append(grads[i])
         label = " | ".join(fields)
-        if horizontal:
+        if (rankdir in ("LR", "RL")) != stacked:  # records flip their fields with the rankdir
             label = "{ " + label + " }"
         style = {"penwidth": "2.5", "color": "#7c3aed"} if role == "root" else {}
         fill = fills.get(i, ROLE_COLORS[role])
         if fill != ROLE_COLORS["interior"]:
             style["fillcolor"] = fill
-        g.node(f"n{i}", label=graphviz.nohtml(label), id=f"n{i}", **style)
+        g.node(f"n{i}", label=graphviz.nohtml(label), id=f"n{i}", **style, **tips[i])
     g.attr("node", shape="box", fillcolor=ROLE_COLORS["constant"], color="#9ca3af",
-           fontcolor="#4b5563", fontsize="10", margin="0.05,0.02", width="0.3")
+           fontcolor="#4b5563", fontsize=str(SMALL_FONT_SIZE), margin="0.05,0.02",
+           width="0.3")
     for i, node in enumerate(plan.order):
         if plan.roles[i] == "constant":
-            g.node(f"n{i}", label=number(node.data), id=f"n{i}")
+            text = number(node.data)
+            if node.label:  # a named constant, such as an input x₁ the net was given
+                text = f"{escape_label(plan.names[i])} = {text}"
+            g.node(f"n{i}", label=graphviz.nohtml(text), id=f"n{i}", **tips[i])
+    _op_nodes(g, plan, hot_edges)
+    return g
+
+
+def _op_nodes(g: Graph, plan: Layout, hot_edges: set[str]) -> None:
+    """One oval per operation, and the edges operands → op → result."""
     g.attr("node", shape="ellipse", fillcolor="#f9fafb", color="black", fontcolor="black",
            fontsize="12", margin="0.04,0.02", width="0.35", height="0.25")
     for i, node in enumerate(plan.order):
@@ -300,7 +312,6 @@ def digraph(plan: Layout, *, rankdir: str, show_grad: bool, grads: Sequence[str]
             g.edge(f"n{p}", f"n{i}op", id=edge, **_edge_style(edge in hot_edges))
         edge = f"e{i}"
         g.edge(f"n{i}op", f"n{i}", id=edge, **_edge_style(edge in hot_edges))
-    return g
 
 
 def _edge_style(hot: bool) -> dict[str, str]:
@@ -309,7 +320,8 @@ def _edge_style(hot: bool) -> dict[str, str]:
 
 def to_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
            max_nodes: int = DEFAULT_MAX_NODES, parameters: Iterable[Value] | None = None,
-           title: str | None = None, program: str | None = None) -> Graph:
+           title: str | None = None, program: str | None = None,
+           notes: Mapping[Value, Note] | None = None) -> Graph:
     """The computation graph behind ``root`` as a Graphviz drawing.
 
     Args:
@@ -322,15 +334,18 @@ def to_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
         title: A caption drawn above the graph.
         program: The renderer that draws it: ``None`` (``dot`` when installed, else
             ``graphviz-pure``), ``"dot"`` or ``"graphviz-pure"``.
+        notes: :class:`~autograd.viz.Note` objects on some nodes (such as
+            :meth:`nn.TwoLayerNet.notes`' δ and s): each shows as its node's tooltip, with
+            its closed-form value. Nodes outside the graph are ignored.
 
     Returns:
         A :class:`Graph` (its ``.source`` is the DOT text; Jupyter displays it).
 
     Raises:
-        TypeError: ``root`` is not a Value.
+        TypeError: ``root`` is not a Value, or ``notes`` does not map Values to Notes.
         ValueError: the graph is larger than ``max_nodes``, or ``rankdir`` is unknown.
     """
-    plan = layout(root, max_nodes, parameters)
+    plan = layout(root, max_nodes, parameters, notes)
     grads = [grad_cell(node.grad) for node in plan.order]
     return digraph(plan, rankdir=rankdir, show_grad=show_grad, grads=grads, fills={},
                    hot_edges=set(), title=[title] if title else [], program=program)
@@ -349,7 +364,7 @@ def render(root: Value, path: str | os.PathLike[str], format: str | None = None,
             it comes from the file's suffix (``graph.png`` → png), and is svg when there
             is none.
         **options: Passed to :func:`to_dot` (``rankdir``, ``show_grad``, ``max_nodes``,
-            ``program``, …).
+            ``program``, ``notes``, …).
 
     Returns:
         The path written.
@@ -359,11 +374,25 @@ def render(root: Value, path: str | os.PathLike[str], format: str | None = None,
             renderer error); the message says what to do.
         ValueError: ``format`` contradicts the file's suffix (``"a.png"`` with ``"svg"``).
     """
+    data = to_dot(root, **options).draw(picture_format(path, format))
+    return write_atomically(path, lambda fh: fh.write(data))
+
+
+def picture_format(path: str | os.PathLike[str], format: str | None = None) -> str:  # noqa: A002
+    """The format a picture written to ``path`` takes, as :func:`render` decides it.
+
+    Args:
+        path: The picture's file name.
+        format: The format asked for, or None: the file's suffix (``graph.png`` → png),
+            and svg when there is none.
+
+    Raises:
+        ValueError: ``format`` contradicts the file's suffix (``"a.png"`` with ``"svg"``).
+    """
     suffix = Path(path).suffix.lstrip(".").lower()
     if format is None:
-        format = suffix or "svg"  # noqa: A001
-    elif suffix and suffix != format.lower():
-        raise ValueError(f"render: the file name {os.fspath(path)!r} says {suffix}, "
-                         f"but format={format!r}; make them agree")
-    data = to_dot(root, **options).draw(format)
-    return write_atomically(path, lambda fh: fh.write(data))
+        return suffix or "svg"
+    if suffix and suffix != format.lower():
+        raise ValueError(f"the file name {os.fspath(path)!r} says {suffix}, but "
+                         f"format={format!r}; make them agree")
+    return format

@@ -82,6 +82,33 @@ def find_renderer(program: str | None = None) -> str:
     return found
 
 
+def output_formats(program: str | None = None, timeout: float = TIMEOUT) -> list[str]:
+    """The picture formats the renderer writes (``svg``, ``png``, …), as it lists them.
+
+    The renderer itself is asked (``-T?``), so the answer fits the installed version and
+    its plugins: ``dot`` often writes pdf, ``graphviz-pure`` does not.
+
+    Args:
+        program: Which renderer, as in :func:`find_renderer`.
+        timeout: Seconds the renderer may take to answer.
+
+    Raises:
+        RendererNotFoundError: no renderer is installed.
+        RenderFailedError: the renderer could not be run or did not list its formats.
+    """
+    path = find_renderer(program)
+    try:
+        done = subprocess.run([path, "-T?"], input=b"", capture_output=True, timeout=timeout,
+                              check=False)
+    except (subprocess.TimeoutExpired, OSError) as e:
+        raise RenderFailedError(f"could not ask {path} for its formats: {e}") from None
+    listed = re.search(r"Use one of:(.*)", done.stderr.decode("utf-8", "replace"))
+    if listed is None:
+        raise RenderFailedError(f"{Path(path).name} did not list its output formats (exit "
+                                f"{done.returncode}): {done.stderr[:200]!r}")
+    return listed.group(1).split()
+
+
 _EDGE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[^\s"]+)\s*->\s*("(?:[^"\\]|\\.)*"|[^\s"\[]+)',
                    re.MULTILINE)
 
