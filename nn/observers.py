@@ -132,7 +132,7 @@ class History:
                 import matplotlib.pyplot as plt
             except ImportError as err:
                 raise ImportError("History.plot needs matplotlib: pip install "
-                                  "'deltagrad[demos]' (or matplotlib)") from err
+                                  "'deltagrad[plot]' (or matplotlib)") from err
             _, ax = plt.subplots()
         ax.plot(self.loss, label="R + λJ (training)")
         if self.val_error:

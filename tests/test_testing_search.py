@@ -48,9 +48,17 @@ except NoSuchExample:
 
 
 def run_in(folder: Path, code: str) -> None:
-    """Run ``code`` in a fresh interpreter working in ``folder`` (no __pycache__ written)."""
-    subprocess.run([sys.executable, "-c", code], cwd=folder, check=True, timeout=120,
-                   env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"})
+    """Run ``code`` as a user's script in a fresh interpreter working in ``folder``.
+
+    The script is a file next to ``folder`` (not in it, so listings are unchanged): a module
+    hypothesis counts as the user's own wherever the package is installed (it reads no
+    constants from site-packages, where a wheel puts autograd). Modules in ``folder`` are
+    importable, as with ``python -c``; no __pycache__ is written.
+    """
+    script = folder.with_name(f"script_{folder.name}.py")  # hypothesis skips test_*.py
+    script.write_text(code, encoding="utf-8")
+    subprocess.run([sys.executable, str(script)], cwd=folder, check=True, timeout=120,
+                   env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(folder)})
 
 
 def listing(folder: Path) -> dict[str, bytes]:

@@ -398,7 +398,7 @@ def test_history_plot_without_matplotlib_names_the_extra(monkeypatch: pytest.Mon
     d = data.sum_of_sigmoids(10, 0)
     h = fit(TwoLayerNet(2, 2, 1), d.X, d.Y, epochs=2, lr=0.01)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # as if it were not installed
-    with pytest.raises(ImportError, match=r"deltagrad\[demos\]"):
+    with pytest.raises(ImportError, match=r"deltagrad\[plot\]"):
         h.plot()
 
 
