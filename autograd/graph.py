@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar, copy_context
 from itertools import repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any, Protocol, Self, TypeVar
 
 from autograd.errors import EngineError, FloatOverflowError
@@ -57,11 +57,10 @@ T = TypeVar("T")
 
 _LOCK = threading.Lock()  # held by a pass from its walk to its commit (no other state)
 _IN_PASS: ContextVar[bool] = ContextVar("deltagrad_in_pass", default=False)
-_JOURNAL: ContextVar[list[tuple[Any, Any]] | None] = ContextVar("deltagrad_journal",
-                                                                 default=None)
+_JOURNAL: ContextVar[list[tuple[Any, Any, Any]] | None] = ContextVar("deltagrad_journal",
+                                                                      default=None)
 _SCRATCH = attrgetter("_g")
 _GRAD = attrgetter("grad")
-_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _in_pass(body: Callable[..., T], nodes: list[Any], *args: Any) -> T:
@@ -99,26 +98,45 @@ def _commit(nodes: list[N]) -> None:
     """Write every node's scratch (its new gradient) to ``.grad``, all at once (lock held)."""
     journal = _JOURNAL.get()
     if journal is not None:  # inside restoring_grads(): remember what is overwritten
-        journal.extend(zip(nodes, map(_GRAD, nodes), strict=True))
+        journal.extend(zip(nodes, map(_GRAD, nodes), map(_SCRATCH, nodes), strict=True))
     _set_all(nodes, "grad", map(_SCRATCH, nodes))
 
 
 @contextmanager
 def restoring_grads() -> Iterator[None]:
-    """Within this block (in this context), ``.grad`` written by any backward pass or
-    :func:`accumulate` is put back as it was when the block ends, however it ends.
+    """Within this block (in this context), what any backward pass or :func:`accumulate`
+    commits to ``.grad`` is taken back when the block ends, however it ends.
 
     ``gradcheck`` runs the user's function inside it: a function that calls ``backward()``
-    itself (to check a second derivative) leaves the Values it closes over untouched.
+    itself (to check a second derivative) leaves the Values it closes over as they were.
+    Only this block's own commits are taken back: what other threads add meanwhile stays.
     """
-    journal: list[tuple[Any, Any]] = []
+    journal: list[tuple[Any, Any, Any]] = []
     token = _JOURNAL.set(journal)
     try:
         yield
     finally:
         _JOURNAL.reset(token)
-        with _LOCK:  # newest first, so each node ends with its value from before the block
-            _set_all(map(_FIRST, reversed(journal)), "grad", map(_SECOND, reversed(journal)))
+        if _IN_PASS.get():  # called from inside a pass (an op's partials): the lock is ours
+            _undo(journal)
+        else:
+            with _LOCK:
+                _undo(journal)
+
+
+def _undo(journal: list[tuple[Any, Any, Any]]) -> None:
+    """Take back journaled commits, newest first (the caller holds the lock).
+
+    A ``.grad`` still holding what a commit wrote gets back exactly what it held before; one
+    that another thread has added to since keeps that addition (its float is shifted back
+    by the commit's own change).
+    """
+    for node, old, new in reversed(journal):
+        now = node.grad
+        if now is new or not all(type(v) is float for v in (now, old, new)):
+            node.grad = old
+        else:
+            node.grad = now - (new - old)
 
 
 def _walk(order: list[N], root: N) -> list[N]:
@@ -150,6 +168,22 @@ def topological_order(root: N) -> list[N]:
     return _in_pass(_walk, [], root)
 
 
+def local_partials(op: Op, xs: Any, out: Any) -> Sequence[Any]:
+    """The op's local partials ∂out/∂x_j at ``xs``, checked to be one per operand.
+
+    Raises:
+        ValueError: The op's partials did not return a tuple (or list) of derivatives and
+            ``None``s, one per operand (the message names the op).
+    """
+    ds = op.partials(xs, out)
+    if not isinstance(ds, tuple | list) or len(ds) != len(xs) or \
+            any(isinstance(d, str | bytes) for d in ds):
+        raise ValueError(f"op {op.name!r}: partials must return a tuple of {len(xs)} "
+                        f"derivative{'s' if len(xs) != 1 else ''} (numbers, or None where no "
+                        f"gradient flows), one per operand; got {ds!r}")
+    return ds
+
+
 def chain_rule_step(op: Op, xs: Any, out: Any, g: Any) -> list[tuple[Any, Any] | None]:
     """One node's share of the chain rule, the lecture's δ_j = Σ (downstream δ) × local slope.
 
@@ -164,13 +198,9 @@ def chain_rule_step(op: Op, xs: Any, out: Any, g: Any) -> list[tuple[Any, Any] |
         contribution to ∂root/∂x_j; or ``None`` if no gradient flows to that input.
 
     Raises:
-        ValueError: The op's partials give a number of derivatives other than its arity.
+        ValueError: The op's partials are not one derivative (or ``None``) per operand.
     """
-    ds = op.partials(xs, out)
-    if len(ds) != len(xs):
-        raise ValueError(f"op {op.name!r}: partials gave {len(ds)} derivatives for "
-                        f"{len(xs)} operands")
-    return [None if d is None else (d, g * d) for d in ds]
+    return [None if d is None else (d, g * d) for d in local_partials(op, xs, out)]
 
 
 def _sum_floats(order: list[N]) -> None:
@@ -199,10 +229,10 @@ def _sum_floats(order: list[N]) -> None:
                         node.op, tuple([p.data for p in parents]), node.data, g), strict=True):
                     if flow is not None:
                         p._g += flow[1]
-    except ValueError as err:  # partials of the wrong length (unpacking): name the op
+    except (ValueError, TypeError) as err:  # partials of the wrong shape: name the op
         if isinstance(err, EngineError):
             raise
-        chain_rule_step(node.op, tuple([p.data for p in node.parents]), node.data, 1.0)
+        local_partials(node.op, tuple([p.data for p in node.parents]), node.data)
         raise
 
 
@@ -266,8 +296,8 @@ def _raise_where_it_overflowed(order: list[N]) -> None:
             bad = [p for p in node.parents if not _finite(p._g)]
             if bad:
                 raise FloatOverflowError(f"backward: {node.op.name} at {node!r} passed back "
-                                         f"a gradient of {bad[0]._g} (a local derivative or "
-                                         "a product overflowed)")
+                                         f"a gradient of {bad[0]._g} (a local derivative is "
+                                         "infinite or not a number, or a product overflowed)")
     raise FloatOverflowError("backward: a gradient overflowed a float")
 
 
@@ -317,13 +347,14 @@ def _tangent(order: list[Node], root: Node, seeds: dict[Any, float]) -> float:
         parents = node.parents
         if parents:
             t = 0.0
-            ds = node.op.partials(tuple([p.data for p in parents]), node.data)
+            ds = local_partials(node.op, tuple([p.data for p in parents]), node.data)
             for p, d in zip(parents, ds, strict=True):
                 if d is not None:
                     t += d * p._g
             node._g = t
     if not math.isfinite(root._g):
-        raise FloatOverflowError("jvp: the tangent overflowed a float")
+        raise FloatOverflowError(f"jvp: the tangent is {root._g} (a local derivative is not "
+                                 "a number, or a product overflowed)")
     return float(root._g)
 
 

@@ -429,3 +429,38 @@ def test_signals_landing_anywhere_in_a_large_pass_change_all_or_nothing() -> Non
     finally:
         signal.signal(signal.SIGALRM, old)
     assert all(float(g).is_integer() for g in outcomes)
+
+
+def test_gradcheck_inside_an_ops_partials_is_refused_not_a_deadlock() -> None:
+    from autograd import gradcheck
+
+    def partials(xs: tuple, out: float) -> tuple:
+        gradcheck(lambda t: t * t, [xs[0]])
+        return (2 * xs[0],)
+
+    x = Value(1.0)
+    with pytest.raises(RuntimeError, match="inside another"):
+        op(lambda v: v * v, partials=partials, name="sq")(x).backward()
+    assert x.grad == 0.0
+    (x * x).backward()  # the lock was released
+    assert x.grad == 2.0
+
+
+def test_restoring_grads_keeps_what_other_threads_add_meanwhile() -> None:
+    w = Value(1.0)
+    inside, outside = threading.Event(), threading.Event()
+
+    def other() -> None:
+        inside.wait(10)
+        (w * 2.0).backward()  # adds 2 while the block below is open
+        outside.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with restoring_grads():
+        (w * 5.0).backward()
+        inside.set()
+        outside.wait(10)
+        assert w.grad == 7.0
+    t.join(10)
+    assert w.grad == 2.0  # the block's own 5 taken back, the other thread's 2 kept
