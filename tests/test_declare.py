@@ -236,3 +236,9 @@ def test_partials_of_the_wrong_shape_are_named_on_every_path(partials: object,
         jvp(bad, (1.0,), (1.0,))
     with pytest.raises(ValueError, match=message):
         grad(bad)(1.0)
+
+
+def test_a_forward_result_too_large_for_a_float_is_the_engines_overflow() -> None:
+    big = op(lambda x: 10**400, partials=lambda xs, out: (0.0,), name="big")
+    with pytest.raises(autograd.FloatOverflowError, match=r"big: the result of big\(1\)"):
+        big(Value(1.0))
