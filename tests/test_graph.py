@@ -13,8 +13,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, Op, Value, graph, no_grad, numerical_grad, op, topological_order
-from autograd.graph import accumulate, chain_rule_step, gradients, restoring_grads
+from autograd import (
+    OPS,
+    Op,
+    Value,
+    graph,
+    no_grad,
+    numerical_grad,
+    op,
+    topological_order,
+    transaction,
+)
+from autograd.graph import chain_rule_step, gradients
+from autograd.transaction import accumulate, restoring_grads
 
 
 def test_issue_example_tanh_neuron() -> None:
@@ -326,7 +337,8 @@ def test_restoring_grads_puts_back_what_any_pass_committed() -> None:
 def _interrupt_at_line(k: int, action: Callable[[], None]) -> bool:
     """Run action, raising KeyboardInterrupt at the k-th line executed in autograd/graph.py.
 
-    Every line of the pass is a candidate except those of ``_in_pass``, which takes the lock
+    Every line of the pass (autograd/graph.py and autograd/transaction.py) is a candidate
+    except those of ``in_pass``, which takes the lock
     with a ``with`` statement: a tracer can raise at the line event of a ``with`` statement's
     own exit, before ``__exit__`` runs, where no signal handler can run.
 
@@ -335,7 +347,8 @@ def _interrupt_at_line(k: int, action: Callable[[], None]) -> bool:
     seen = [0]
 
     def tracer(frame: FrameType, event: str, arg: object) -> Callable[..., object] | None:
-        if frame.f_code.co_filename != graph.__file__ or frame.f_code.co_name == "_in_pass":
+        if frame.f_code.co_filename not in (graph.__file__, transaction.__file__) or \
+                frame.f_code.co_name == "in_pass":
             return None
         if event == "line":
             seen[0] += 1
