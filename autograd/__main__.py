@@ -233,9 +233,9 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Exit with status 2 and the message (and the hint, when it may apply)."""
-        if "required: expression" in message or "unrecognized arguments: -" in message:
-            message += _LEADING_MINUS_HINT
-        super().error(visible(message))
+        hint = _LEADING_MINUS_HINT if ("required: expression" in message or
+                                       "unrecognized arguments: -" in message) else ""
+        super().error(visible(message) + hint)  # the hint's own line break is not escaped
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from autograd.errors import EngineError
-from autograd.graph import gradients, restoring_grads
+from autograd.graph import gradients
+from autograd.transaction import restoring_grads
 from autograd.value import Value
 
 

@@ -16,6 +16,7 @@ committing, so a model's parameters that ``f`` closes over are left exactly as t
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -171,10 +172,20 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
         ValueError: ``tangents`` is not as long as ``primals``, or holds nan or inf.
         DivisionByZeroError, DomainError, FloatOverflowError: From the engine.
     """
+    if not (isinstance(primals, Sequence) and isinstance(tangents, Sequence)):
+        raise TypeError("jvp: primals and tangents must be sequences of numbers (a tuple, "
+                        f"one per argument), got {type(primals).__name__} and "
+                        f"{type(tangents).__name__}")
     args, direction = tuple(primals), tuple(tangents)
     if len(direction) != len(args):
         raise ValueError(f"jvp: {len(direction)} tangents for {len(args)} primals")
-    seeds = [Value(t).data for t in direction]  # checked: finite real numbers
+    for t in direction:
+        if not _is_number(t):
+            raise TypeError(f"jvp: each tangent must be a real number, got "
+                            f"{type(t).__name__}: {t!r}")
+        if not math.isfinite(t):
+            raise ValueError(f"jvp: each tangent must be finite, got {t!r}")
+    seeds = [float(t) for t in direction]
     out, leaves = _evaluate(f, args, {}, _positions(tuple(range(len(args))), len(args)))
     if not isinstance(out, Value):
         return float(out), 0.0

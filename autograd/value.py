@@ -48,7 +48,15 @@ class Value:
         ValueError: ``data`` is nan or infinite.
     """
 
-    __slots__ = ("_g", "data", "grad", "label", "op", "parents")
+    __slots__ = {
+        "_g": "The backward pass's scratch (see autograd.graph); None outside a pass.",
+        "data": "The number this node holds (a finite float).",
+        "grad": "∂root/∂node after the last backward() (a float, or a Value with "
+                "create_graph); leaves accumulate, interior nodes are fresh each pass.",
+        "label": "A name shown in errors and graphs ('' for none).",
+        "op": "The Op that computed this node, or None for a leaf.",
+        "parents": "The Values this node was computed from, in operand order (() for a leaf).",
+    }
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
@@ -209,6 +217,9 @@ def backward(root: Value, gradient: Any = 1.0, create_graph: bool = False) -> No
             or undefined, or a gradient overflows (the message names the op).
         RuntimeError: ``create_graph=True`` inside ``no_grad()``.
     """
+    if isinstance(gradient, Value):
+        raise TypeError("backward: gradient (the seed ∂L/∂root) must be a number, got a Value "
+                        "(pass v.data)")
     seed = _as_float(gradient)
     graph.backward(root, Value(seed) if create_graph else seed)
 
@@ -238,7 +249,10 @@ def _result(op: Op, xs: tuple[float, ...], data: Any) -> float:
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"{op.name}: forward must return a real number, got "
                         f"{type(data).__name__}")
-    data = float(data)  # a declared op may return an int or a numpy float
+    try:
+        data = float(data)  # a declared op may return an int or a numpy float
+    except OverflowError:
+        data = math.inf
     if data != data:
         raise DomainError(f"{op.name}: {written(op, xs)} is not a number")
     if not _isfinite(data):

@@ -263,7 +263,9 @@ def test_a_leading_minus_gets_a_hint(argv: list[str],
     with pytest.raises(SystemExit) as done:
         main(argv)
     assert done.value.code == 2
-    assert 'put -- before it, last: graph --at x=2 -- "-x*x"' in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == ('hint: if the expression starts with "-", put -- before it, '
+                                    'last: graph --at x=2 -- "-x*x"')  # on a line of its own
 
 
 def test_the_same_file_for_both_outputs_is_refused(tmp_path: Path,

@@ -7,6 +7,7 @@ call, three operands) and ``halt`` (one operand whose partial is ``None``: a sto
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -148,11 +149,8 @@ def test_bad_declarations_are_type_errors(kwargs: dict, message: str) -> None:
 def test_partials_of_the_wrong_length_and_bad_forward_results_are_named() -> None:
     short = op(lambda a, b: a + b, partials=lambda xs, out: (1.0,), name="short")
     for create_graph in (False, True):
-        with pytest.raises(ValueError, match=r"^op 'short': partials gave 1 derivatives for 2"):
+        with pytest.raises(ValueError, match=r"^op 'short': partials must return a tuple of 2"):
             short(Value(1.0), Value(2.0)).backward(create_graph=create_graph)
-    long = op(lambda a: a, partials=lambda xs, out: (1.0, 1.0), name="long")
-    with pytest.raises(ValueError, match=r"^op 'long': partials gave 2 derivatives for 1"):
-        long(Value(1.0)).backward()
     text = op(lambda x: "1", partials=lambda xs, out: (0.0,), name="text")
     with pytest.raises(TypeError, match="text: forward must return a real number, got str"):
         text(Value(1.0))
@@ -219,3 +217,28 @@ def test_declared_ops_are_drawn_with_their_symbol_and_stepped() -> None:
     place = autograd.topological_order(out).index(x)
     assert frames[-1].grads[place] == pytest.approx(x.grad, rel=1e-14)
     assert "fma" in autograd.backward_page(out).html
+
+
+@pytest.mark.parametrize(("partials", "shown"), [
+    (lambda xs, out: 2 * xs[0], "got 2"),          # the tuple's comma forgotten
+    (lambda xs, out: None, "got None"),
+    (lambda xs, out: ("2",), "got ('2',)"),
+    (lambda xs, out: (1.0, 1.0), "got (1.0, 1.0)"),
+])
+def test_partials_of_the_wrong_shape_are_named_on_every_path(partials: object,
+                                                             shown: str) -> None:
+    bad = op(lambda x: x * x, partials=partials, name="bad")  # type: ignore[arg-type]
+    message = r"^op 'bad': partials must return a tuple of 1 derivative .* one per operand; got "
+    for create_graph in (False, True):
+        with pytest.raises(ValueError, match=message):
+            bad(Value(1.0)).backward(create_graph=create_graph)
+    with pytest.raises(ValueError, match=message + re.escape(shown[4:])):
+        jvp(bad, (1.0,), (1.0,))
+    with pytest.raises(ValueError, match=message):
+        grad(bad)(1.0)
+
+
+def test_a_forward_result_too_large_for_a_float_is_the_engines_overflow() -> None:
+    big = op(lambda x: 10**400, partials=lambda xs, out: (0.0,), name="big")
+    with pytest.raises(autograd.FloatOverflowError, match=r"big: the result of big\(1\)"):
+        big(Value(1.0))

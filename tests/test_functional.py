@@ -177,3 +177,16 @@ def test_jvp_errors() -> None:
     assert jvp(lambda x: 3.0, (1.0,), (1.0,)) == (3.0, 0.0)
     with pytest.raises(ZeroDivisionError):
         jvp(lambda x: 1 / x, (0.0,), (1.0,))
+
+
+def test_jvp_and_backward_name_their_own_arguments_in_errors() -> None:
+    from autograd import jvp
+
+    with pytest.raises(TypeError, match="jvp: primals and tangents must be sequences"):
+        jvp(f, 3.0, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="jvp: each tangent must be a real number, got str"):
+        jvp(f, (1.0, 2.0), (1.0, "x"))
+    with pytest.raises(ValueError, match="jvp: each tangent must be finite, got nan"):
+        jvp(f, (1.0, 2.0), (math.nan, 0.0))
+    with pytest.raises(TypeError, match=r"backward: gradient .* must be a number, got a Value"):
+        Value(2.0).backward(gradient=Value(2.0))

@@ -13,8 +13,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, Op, Value, graph, no_grad, numerical_grad, op, topological_order
-from autograd.graph import accumulate, chain_rule_step, gradients, restoring_grads
+from autograd import (
+    OPS,
+    Op,
+    Value,
+    graph,
+    no_grad,
+    numerical_grad,
+    op,
+    topological_order,
+    transaction,
+)
+from autograd.graph import chain_rule_step, gradients
+from autograd.transaction import accumulate, restoring_grads
 
 
 def test_issue_example_tanh_neuron() -> None:
@@ -326,7 +337,8 @@ def test_restoring_grads_puts_back_what_any_pass_committed() -> None:
 def _interrupt_at_line(k: int, action: Callable[[], None]) -> bool:
     """Run action, raising KeyboardInterrupt at the k-th line executed in autograd/graph.py.
 
-    Every line of the pass is a candidate except those of ``_in_pass``, which takes the lock
+    Every line of the pass (autograd/graph.py and autograd/transaction.py) is a candidate
+    except those of ``in_pass``, which takes the lock
     with a ``with`` statement: a tracer can raise at the line event of a ``with`` statement's
     own exit, before ``__exit__`` runs, where no signal handler can run.
 
@@ -335,7 +347,8 @@ def _interrupt_at_line(k: int, action: Callable[[], None]) -> bool:
     seen = [0]
 
     def tracer(frame: FrameType, event: str, arg: object) -> Callable[..., object] | None:
-        if frame.f_code.co_filename != graph.__file__ or frame.f_code.co_name == "_in_pass":
+        if frame.f_code.co_filename not in (graph.__file__, transaction.__file__) or \
+                frame.f_code.co_name == "in_pass":
             return None
         if event == "line":
             seen[0] += 1
@@ -429,3 +442,38 @@ def test_signals_landing_anywhere_in_a_large_pass_change_all_or_nothing() -> Non
     finally:
         signal.signal(signal.SIGALRM, old)
     assert all(float(g).is_integer() for g in outcomes)
+
+
+def test_gradcheck_inside_an_ops_partials_is_refused_not_a_deadlock() -> None:
+    from autograd import gradcheck
+
+    def partials(xs: tuple, out: float) -> tuple:
+        gradcheck(lambda t: t * t, [xs[0]])
+        return (2 * xs[0],)
+
+    x = Value(1.0)
+    with pytest.raises(RuntimeError, match="inside another"):
+        op(lambda v: v * v, partials=partials, name="sq")(x).backward()
+    assert x.grad == 0.0
+    (x * x).backward()  # the lock was released
+    assert x.grad == 2.0
+
+
+def test_restoring_grads_keeps_what_other_threads_add_meanwhile() -> None:
+    w = Value(1.0)
+    inside, outside = threading.Event(), threading.Event()
+
+    def other() -> None:
+        inside.wait(10)
+        (w * 2.0).backward()  # adds 2 while the block below is open
+        outside.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with restoring_grads():
+        (w * 5.0).backward()
+        inside.set()
+        outside.wait(10)
+        assert w.grad == 7.0
+    t.join(10)
+    assert w.grad == 2.0  # the block's own 5 taken back, the other thread's 2 kept

@@ -140,3 +140,28 @@ def test_the_installed_package_is_the_one_tested(tmp_path: Path) -> None:
     f.backward()
     assert render(f, tmp_path / "g.svg").read_text(encoding="utf-8").startswith("<?xml")
     assert write_backward_html(f, tmp_path / "s.html").stat().st_size > 1000
+
+
+def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    body = node.body
+    if isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None),
+                                                    ast.Constant):
+        body = body[1:]  # the docstring
+    return 0 if not body else (node.end_lineno or 0) - body[0].lineno + 1
+
+
+SOURCES = sorted([*Path(autograd.__file__).parent.rglob("*.py"),
+                  *Path(nn.__file__).parent.glob("*.py")])
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_module_is_small_and_says_what_it_is_for(path: Path) -> None:
+    """Each module of autograd/ and nn/: at most 400 lines, a docstring, bodies ≤ 60 lines."""
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    assert len(text.splitlines()) <= 400
+    assert ast.get_docstring(tree), f"{path.name} has no module docstring"
+    long = {node.name: _body_lines(node) for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and _body_lines(node) > 60}
+    assert not long, f"function bodies over 60 lines in {path.name}: {long}"

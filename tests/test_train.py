@@ -2,7 +2,6 @@
 its options, divergence errors, interruption, progress bar; predict; checks made once; the
 size of the nn modules."""
 
-import ast
 import dataclasses
 import io
 import random
@@ -555,25 +554,4 @@ def test_the_closed_form_checks_each_argument_once() -> None:
     assert calls["check_pairing"] == calls["check_penalty"] == 1
 
 
-# --- the shape of nn/: one job per module, small modules and functions ----------------------
 
-
-def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
-    body = node.body
-    if isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None),
-                                                    ast.Constant):
-        body = body[1:]  # the docstring
-    return 0 if not body else (node.end_lineno or 0) - body[0].lineno + 1
-
-
-@pytest.mark.parametrize("path", sorted(Path(nn.__file__).parent.glob("*.py")),
-                         ids=lambda p: p.name)
-def test_every_nn_module_is_small_and_says_what_it_is_for(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    tree = ast.parse(text)
-    assert len(text.splitlines()) <= 400
-    assert ast.get_docstring(tree), f"{path.name} has no module docstring"
-    long = {node.name: _body_lines(node) for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            and _body_lines(node) > 60}
-    assert not long, f"function bodies over 60 lines in {path.name}: {long}"
