@@ -57,9 +57,10 @@ import numpy as np
 
 from autograd.arrays import as_batch, guarded, is_lazy, namespace, realize, to_host
 from autograd.errors import FloatOverflowError
-from autograd.graph import accumulate, topological_order
+from autograd.graph import topological_order
 from autograd.mode import TraceError, enable_grad, tracing
 from autograd.replay import Program, Run
+from autograd.transaction import accumulate
 from autograd.value import Constant, Value, apply
 
 __all__ = ["Tape", "TraceError", "trace"]

@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tape_helpers import BINARY, UNARY, Scaled, assert_same, every_op, scalar_batch
 
-import autograd.graph
+import autograd.transaction
 from autograd import OPS, TraceError, Value, no_grad, op, topological_order, trace
 from nn import backprop
 
-GRAPH_FILE = str(Path(autograd.graph.__file__))
+COMMIT_FILE = str(Path(autograd.transaction.__file__))
 
 
 def random_program(seed: int, n_ops: int) -> Callable[..., Value]:
@@ -332,8 +332,8 @@ def test_an_interrupt_anywhere_in_backward_changes_all_grads_or_none() -> None:
     """A KeyboardInterrupt raised at many points of ``tape.backward`` (through a trace
     function): every parameter's ``.grad`` is then as before, or every one is updated.
 
-    The points are the lines run outside ``autograd/graph.py``, whose commit is tested with
-    the engine's own backward pass: here, the tape's compute, check and call to commit."""
+    The points are the lines run outside ``autograd/transaction.py``, whose commit is tested
+    with the engine's own backward pass: here, the tape's compute, check and call to commit."""
     w, b = Value(0.5), Value(-1.0)
     tape = trace(lambda x: (w * x + b).tanh(), [1.0], [w, b])
     batch = [[0.5], [1.5], [-2.0]]
@@ -345,7 +345,7 @@ def test_an_interrupt_anywhere_in_backward_changes_all_grads_or_none() -> None:
 
     def count(frame: FrameType, event: str, arg: object) -> object:
         nonlocal events
-        if frame.f_code.co_filename.endswith(GRAPH_FILE):
+        if frame.f_code.co_filename.endswith(COMMIT_FILE):
             return None
         events += 1
         return count
@@ -362,7 +362,7 @@ def test_an_interrupt_anywhere_in_backward_changes_all_grads_or_none() -> None:
 
         def interrupt(frame: FrameType, event: str, arg: object, k: int = k) -> object:
             nonlocal seen
-            if frame.f_code.co_filename.endswith(GRAPH_FILE):
+            if frame.f_code.co_filename.endswith(COMMIT_FILE):
                 return None
             seen += 1
             if seen == k:
