@@ -12,8 +12,9 @@ An :class:`Op` row holds what every part of the project needs to know about one 
 
 The partials are written in plain arithmetic, so they work on floats (the ordinary backward
 pass), on Values (``backward(create_graph=True)``, which differentiates them again) and on
-arrays (the tape). Adding an op is one row here and one method line in ``value.py``;
-a test checks that the two agree.
+arrays (the tape). Each row is declared with :func:`autograd.declare.op`, the function users
+declare their own ops with; adding a built-in is one declaration here and one method line in
+``value.py``, and a test checks that the two agree.
 
 The engine needs only the standard library: array-api-compat is imported by
 ``array_forward`` on first use, and only the tape calls it.
@@ -21,148 +22,16 @@ The engine needs only the standard library: array-api-compat is imported by
 
 from __future__ import annotations
 
-import inspect
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from autograd import arrays
+from autograd.declare import Number, Op, op
 from autograd.errors import DivisionByZeroError, DomainError, FloatOverflowError
 
-Number = Any  # a float, a Value (create_graph) or an array of any array-API library (the tape)
-
-
-class Op(NamedTuple):
-    """One differentiable operation: a row of the table, made by :func:`op`.
-
-    Calling it on Values (or numbers) computes it and records the node: ``fma(a, b, c)``.
-
-    Attributes:
-        name: Short name used in errors and graphs (``"mul"``).
-        symbol: What graphs show for it (``"×"``).
-        doc: The function and its derivatives, as the user would write them.
-        arity: How many operands it takes.
-        forward: The float function, ``forward(*xs) -> float``.
-        array_forward: The same function on arrays, for the tape (element-wise, same
-            branches); ``None`` if the op cannot be replayed on a batch.
-        partials: ``partials(xs, out)`` returns ``∂out/∂x_j`` for each input ``x_j``, or
-            ``None`` for an input that gets no gradient.
-        check: ``check(*xs)`` raises if the float inputs are outside the op's domain.
-        call: The name messages write it with (``exp(1000)``); ``None`` for an operator,
-            written with its symbol (``10 ^ 400``).
-    """
-
-    name: str
-    symbol: str
-    doc: str
-    arity: int
-    forward: Callable[..., float]
-    array_forward: Callable[..., Any] | None
-    partials: Callable[[Any, Number], Sequence[Number | None]]
-    check: Callable[..., None] | None = None
-    call: str | None = None
-
-    def __repr__(self) -> str:
-        return f"<op {self.name} ({self.arity} operand{'s' if self.arity != 1 else ''})>"
-
-    def __call__(self, *args: Any) -> Any:
-        """Apply the op to Values or real numbers: the new Value, recorded in the graph."""
-        from autograd.value import Value, apply  # value.py builds on this module
-
-        if len(args) != self.arity:
-            raise TypeError(f"{self.name} takes {self.arity} operand"
-                            f"{'s' if self.arity != 1 else ''}, got {len(args)}")
-        out = apply(self, *args)
-        if out is NotImplemented:
-            bad = next(a for a in args if not isinstance(a, Value | numbers.Real)
-                       or isinstance(a, bool))
-            raise TypeError(f"{self.name} needs Values or real numbers, got "
-                            f"{type(bad).__name__}: {bad!r}")
-        return out
-
-
-def _arity(forward: Callable[..., Any], name: str) -> int:
-    """How many positional operands ``forward`` takes (it must take a fixed number)."""
-    try:
-        params = inspect.signature(forward).parameters.values()
-    except (TypeError, ValueError):  # a builtin without a signature: math.tanh
-        return 1
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if any(p.kind not in kinds and p.default is p.empty for p in params) or \
-            any(p.kind is p.VAR_POSITIONAL for p in params):
-        raise TypeError(f"op {name!r}: forward must take a fixed number of positional "
-                        "operands (no *args, no required keyword-only arguments)")
-    n = sum(p.kind in kinds and p.default is p.empty for p in params)
-    if n == 0:
-        raise TypeError(f"op {name!r}: forward takes no operands")
-    return n
-
-
-def op(forward: Callable[..., float] | None = None, /, *,
-       partials: Callable[[Any, Number], Sequence[Number | None]],
-       array_forward: Callable[..., Any] | None = None,
-       check: Callable[..., None] | None = None, symbol: str | None = None,
-       name: str | None = None, doc: str | None = None, operator: bool = False,
-       arity: int | None = None) -> Any:
-    """Declare a differentiable operation: as a decorator, or called on its forward function.
-
-    >>> import math
-    >>> from autograd import Value, op
-    >>> @op(partials=lambda xs, out: (1 - out * out,), symbol="tanh₂")
-    ... def my_tanh(x):
-    ...     return math.tanh(x)
-    >>> x = Value(0.5)
-    >>> y = my_tanh(x)
-    >>> y.backward()
-    >>> round(x.grad, 12) == round(1 - math.tanh(0.5) ** 2, 12)
-    True
-
-    Declaring registers nothing: the op is the object returned, usable wherever a built-in
-    is (``backward``, ``create_graph`` when its partials are written in arithmetic that
-    also works on Values, ``grad``, ``jvp``, drawings, the tape when it has an
-    ``array_forward``). The built-ins of :data:`OPS` are declared with this same function.
-
-    Args:
-        forward: The float function, ``forward(x_1, ..., x_n) -> float``.
-        partials: ``partials(xs, out)``: the tuple of local derivatives ``∂out/∂x_j``, one
-            per operand, ``None`` where no gradient flows (a constant operand).
-        array_forward: The same function on arrays (the tape's replay); optional.
-        check: ``check(*xs)`` raises :class:`~autograd.errors.DomainError` (or another
-            engine error) for float inputs outside the domain; optional.
-        symbol: What graphs draw (default: the name).
-        name: The name in errors and graphs (default: ``forward.__name__``).
-        doc: The function and its derivatives in words (default: forward's docstring).
-        operator: Written with its symbol between operands (``a + b``), as the built-in
-            operators are, rather than as a call (``fma(a, b, c)``).
-        arity: The number of operands, for a forward whose signature cannot be read.
-
-    Returns:
-        The :class:`Op`; with no ``forward``, a decorator that makes it.
-
-    Raises:
-        TypeError: ``forward``, ``partials``, ``array_forward`` or ``check`` is not
-            callable, forward takes a variable number of operands, or a lambda has no name.
-    """
-    if forward is None:
-        return lambda f: op(f, partials=partials, array_forward=array_forward, check=check,
-                            symbol=symbol, name=name, doc=doc, operator=operator,
-                            arity=arity)
-    for what, fn in (("forward", forward), ("partials", partials),
-                     ("array_forward", array_forward), ("check", check)):
-        if fn is not None and not callable(fn):
-            raise TypeError(f"op: {what} must be callable, got {type(fn).__name__}")
-    if name is None:
-        name = getattr(forward, "__name__", "")
-        if not name.isidentifier():
-            raise TypeError("op: give the op a name (name=...): its forward function has none")
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"op: name must be a non-empty str, got {name!r}")
-    n = _arity(forward, name) if arity is None else arity
-    text = doc if doc is not None else (inspect.getdoc(forward) or "").split("\n")[0]
-    return Op(name, symbol or name, text, n, forward, array_forward, partials, check,
-              None if operator else name)
+__all__ = ["DETACH", "OPS", "Op", "op", "written"]
 
 
 def _fmt(x: float) -> str:

@@ -139,6 +139,18 @@ def test_a_built_in_is_declared_through_op_too() -> None:
     ({"forward": lambda: 0.0, "partials": lambda xs, out: (), "name": "z"}, "takes no operands"),
     ({"forward": 3.0, "partials": lambda xs, out: (1.0,), "name": "n"}, "forward must be"),
     ({"forward": abs, "partials": "d", "name": "n"}, "partials must be callable"),
+    ({"forward": lambda x: x, "partials": lambda xs, out: (1.0,), "name": "z", "arity": 0},
+     "arity must be a whole number >= 1, got 0"),
+    ({"forward": lambda x: x, "partials": lambda xs, out: (1.0,), "name": "z", "arity": "2"},
+     "arity must be a whole number >= 1, got '2'"),
+    ({"forward": lambda x: x, "partials": lambda xs, out: (1.0,), "name": "z", "arity": 2},
+     "forward cannot take 2 operands"),
+    ({"forward": math.hypot, "partials": lambda xs, out: (1.0, 1.0), "name": "h"},
+     "cannot be read from its signature: give arity="),
+    ({"forward": abs, "partials": lambda xs, out: (1.0,), "name": "n", "symbol": 5},
+     "symbol must be a printable str, got 5"),
+    ({"forward": abs, "partials": lambda xs, out: (1.0,), "name": "a\x1bb"},
+     "name must be a non-empty printable str"),
 ])
 def test_bad_declarations_are_type_errors(kwargs: dict, message: str) -> None:
     forward = kwargs.pop("forward")
@@ -158,7 +170,7 @@ def test_partials_of_the_wrong_length_and_bad_forward_results_are_named() -> Non
 
 
 def test_a_forward_leaving_its_domain_raises_the_engine_errors() -> None:
-    my_log = op(math.log, partials=lambda xs, out: (1.0 / xs[0],), name="my_log")
+    my_log = op(math.log, partials=lambda xs, out: (1.0 / xs[0],), name="my_log", arity=1)
     with pytest.raises(DomainError, match=r"my_log: my_log\(-1\) is outside its domain"):
         my_log(Value(-1.0))
     inverse = op(lambda x: 1 / x, partials=lambda xs, out: (-out / xs[0],), name="inverse")
@@ -236,6 +248,14 @@ def test_partials_of_the_wrong_shape_are_named_on_every_path(partials: object,
         jvp(bad, (1.0,), (1.0,))
     with pytest.raises(ValueError, match=message):
         grad(bad)(1.0)
+
+
+def test_a_builtin_without_a_signature_takes_the_arity_given() -> None:
+    hypot = op(math.hypot, partials=lambda xs, out: (xs[0] / out, xs[1] / out), name="hypot",
+               arity=2)
+    x, y = Value(3.0), Value(4.0)
+    hypot(x, y).backward()
+    assert (x.grad, y.grad) == (0.6, 0.8)
 
 
 def test_a_forward_result_too_large_for_a_float_is_the_engines_overflow() -> None:
