@@ -195,7 +195,11 @@ class Traced(_Parameters):
         if len(outs) != len(targets):
             raise ValueError(f"{type(self.model).__name__} has {len(outs)} outputs but Y has "
                              f"{len(targets)} columns")
-        return self.loss(outs, targets)
+        risk = self.loss(outs, targets)
+        if not isinstance(risk, Value):
+            raise TypeError(f"the loss must return one example's loss as a Value (computed from "
+                            f"the outputs it is given), got {type(risk).__name__} {risk!r}")
+        return risk
 
     def risk(self, theta: Array, x: Array, y: Array, need_grad: bool) -> tuple[float, Array | None]:
         """Σ_i R_i and its gradient from the loss tape (traced on the first call); sets θ.

@@ -32,6 +32,7 @@ with ``step(grad)``; :func:`nn.train.fit` drives it with the gradients of its ob
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -80,7 +81,11 @@ def learning_rate(lr: float, schedule: Schedule, r: int) -> float:
     if r < 1:
         raise ValueError(f"update numbers start at 1, got r={r}")
     if callable(schedule):
-        rate = float(schedule(r))
+        given = schedule(r)
+        if isinstance(given, bool) or not isinstance(given, numbers.Real):
+            raise TypeError(f"the schedule must return a number (γ_r), got "
+                            f"{type(given).__name__} {given!r} at r={r}")
+        rate = float(given)
         if not math.isfinite(rate) or rate <= 0.0:
             raise ValueError(f"the schedule returned a non-positive learning rate {rate} at r={r}")
         return rate

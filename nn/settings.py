@@ -129,5 +129,5 @@ class FitOptions:
         put("starts", count("starts", self.starts))
         if self.rng is None and (self.starts > 1 or self.mode == "online"):
             raise ValueError("rng is required for several starts and for online mode")
-        if self.progress not in (None, True, False):
+        if self.progress is not None and not isinstance(self.progress, bool):
             raise TypeError(f"progress must be True, False or None, got {self.progress!r}")

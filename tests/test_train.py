@@ -555,3 +555,15 @@ def test_the_closed_form_checks_each_argument_once() -> None:
 
 
 
+
+
+def test_bad_callables_and_settings_are_named() -> None:
+    from nn.layers import MLP
+
+    model, x, y = MLP(1, [2, 1], rng=0), [[1.0], [2.0]], [[1.0], [0.0]]
+    with pytest.raises(TypeError, match=r"the schedule must return a number .* got str 'x'"):
+        fit(model, x, y, epochs=1, schedule=lambda r: "x")
+    with pytest.raises(TypeError, match="the loss must return one example's loss as a Value"):
+        fit(model, x, y, epochs=1, lr=0.1, loss=lambda outs, targets: 5.0)
+    with pytest.raises(TypeError, match="progress must be True, False or None, got 1"):
+        fit(model, x, y, epochs=1, lr=0.1, progress=1)  # type: ignore[arg-type]
