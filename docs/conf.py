@@ -22,6 +22,20 @@ _COPY = DOCS / "tutorial" / "lecture.ipynb"
 if not _COPY.exists() or _COPY.read_bytes() != _NOTEBOOK.read_bytes():
     shutil.copyfile(_NOTEBOOK, _COPY)
 
+# The example step page the graphs how-to offers for download is made at every build from the
+# README's neuron, so it always shows what the current page template does (git-ignored).
+def _example_step_page() -> None:
+    from autograd import Value, backward_page
+
+    w, x, b = Value(-3.0, label="w"), Value(2.0, label="x"), Value(6.88, label="b")
+    f = (w * x + b).tanh()
+    f.label = "f"
+    backward_page(f).save(DOCS / "_generated" / "example_steps.html")
+
+
+(DOCS / "_generated").mkdir(exist_ok=True)
+_example_step_page()
+
 project = "deltagrad"
 author = "the deltagrad authors"
 copyright = "the deltagrad authors, MIT licence"  # noqa: A001 (Sphinx's name)
