@@ -21,9 +21,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autograd.ops import Op
+from autograd.ops import OPS, Op
 
 __all__ = ["Affine", "Graph", "Group", "Map", "find_groups"]
+
+ADD, MUL = OPS["add"], OPS["mul"]
 
 
 @dataclass(frozen=True)
@@ -120,10 +122,10 @@ def find_groups(g: Graph) -> list[Group]:
 
 def _is_top(g: Graph, consumers: list[list[int]], i: int) -> bool:
     """Whether node i is an ``add`` that no longer fold continues (``(i + t)``)."""
-    if not (g.batched[i] and _named(g, i, "add")):
+    if not (g.batched[i] and _is(g, i, ADD)):
         return False
     users = consumers[i]
-    return not (len(users) == 1 and _named(g, users[0], "add") and g.parents[users[0]][0] == i)
+    return not (len(users) == 1 and _is(g, users[0], ADD) and g.parents[users[0]][0] == i)
 
 
 def _weighted_sum(g: Graph, consumers: list[list[int]], top: int) -> _Sum | None:
@@ -134,7 +136,7 @@ def _weighted_sum(g: Graph, consumers: list[list[int]], top: int) -> _Sum | None
     while True:
         left, right = g.parents[node]
         terms.append(right)
-        if (_named(g, left, "add") and g.batched[left] and len(consumers[left]) == 1):
+        if (_is(g, left, ADD) and g.batched[left] and len(consumers[left]) == 1):
             absorbed.append(left)
             node = left
         else:
@@ -162,7 +164,7 @@ def _term(g: Graph, consumers: list[list[int]], t: int) -> tuple[int | None, int
     ``(None, t)`` for a term that does not depend on the example (an intercept)."""
     if not g.batched[t]:
         return None, t
-    if _named(g, t, "mul") and len(consumers[t]) == 1:
+    if _is(g, t, MUL) and len(consumers[t]) == 1:
         a, b = g.parents[t]
         if g.batched[a] != g.batched[b]:
             return (a, b) if g.batched[a] else (b, a)
@@ -171,12 +173,12 @@ def _term(g: Graph, consumers: list[list[int]], t: int) -> tuple[int | None, int
 
 def _maps(g: Graph, consumers: list[list[int]], members: tuple[int, ...], h: int) -> list[Map]:
     """The unary ops applied to every member of group h (one Map per op)."""
-    found: dict[str, list[int]] = {}
+    found: dict[int, list[int]] = {}  # by the op's identity: two ops may share a name
     for k, m in enumerate(members):
         for user in consumers[m]:
             op = g.ops[user]
             if op is not None and len(g.parents[user]) == 1:
-                column = found.setdefault(op.name, [])
+                column = found.setdefault(id(op), [])
                 if len(column) == k:  # the first such user of each member
                     column.append(user)
     return [Map(tuple(users), g.ops[users[0]], h)  # type: ignore[arg-type]
@@ -201,7 +203,7 @@ def _affine(g: Graph, members: list[tuple[int, ...]], layer: list[_Sum]) -> Affi
                   tuple(s.intercept for s in layer), source, columns, absorbed)
 
 
-def _named(g: Graph, i: int, name: str) -> bool:
-    op = g.ops[i]
-    return op is not None and op.name == name
+def _is(g: Graph, i: int, row: Op) -> bool:
+    """Whether node i was made by this very row (never another op that shares its name)."""
+    return g.ops[i] is row
 

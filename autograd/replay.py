@@ -101,7 +101,7 @@ class Program:
                             where[c].append(size + k)
                     size += len(flat)
         singles = {j for i in (*self.steps, *self.computed) if isinstance(i, int)
-                   for j in g.parents[i]}
+                   for j in g.parents[i]} | {len(g.parents) - 1}  # the root may be a parameter
         self.scalar_params = [p for p in where if p in singles]
         for k, p in enumerate(self.scalar_params):
             where[p].append(size + k)
@@ -191,7 +191,8 @@ class Run:
             first, last = step.columns[0], step.columns[-1]
             if step.columns == tuple(range(first, last + 1)):
                 return self.batch[:, first:last + 1]
-            return self.xp.take(self.batch, self.xp.asarray(step.columns), axis=1)
+            index = self.xp.asarray(step.columns, device=self.like["device"])
+            return self.xp.take(self.batch, index, axis=1)
         return self.xp.stack([self.value(u) for u in step.inputs], axis=1)
 
     def backward(self, partials: list[tuple[int, Any]] | None = None) -> Any:

@@ -136,3 +136,47 @@ def test_an_overflow_inside_a_product_names_the_op_and_example(fuse: bool) -> No
         with pytest.raises(OverflowError, match=r"add: the result of .*overflows .*example 1"):
             call([[0.1, 0.2, 1.0], [1e308, 1e308, 1.0]])
     assert all(p.grad == 0.0 for p in model.parameters())
+
+
+# --- found by review: ops are recognised by identity, the root may be a parameter ----------
+def test_user_ops_named_like_built_ins_or_each_other_are_not_fused_as_them() -> None:
+    from autograd import op
+
+    ws = [Value(v) for v in (0.5, -1.0, 2.0, 0.3)]
+    minus = op(lambda a, b: a - b, partials=lambda xs, out: (1.0, -1.0),
+               array_forward=lambda a, b: a - b, name="add")  # a subtraction named "add"
+    twice = op(lambda x: 2 * x, partials=lambda xs, out: (2.0,), array_forward=lambda x: 2 * x,
+               name="act")
+    thrice = op(lambda x: 3 * x, partials=lambda xs, out: (3.0,),
+                array_forward=lambda x: 3 * x, name="act")  # same name, another op
+
+    def f(a: Value, b: Value, c: Value) -> Value:
+        return minus(minus(ws[0] * a, ws[1] * b), ws[2] * c)
+
+    def g(a: Value, b: Value) -> Value:
+        return twice(ws[0] * a + ws[1] * b + ws[3]) + thrice(ws[2] * a + ws[3] * b + ws[1])
+
+    check_fused(f, np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]]), ws)
+    check_fused(g, np.array([[1.0, 2.0], [0.5, -1.0]]), ws)
+
+
+def test_a_root_that_is_a_parameter_gets_its_gradient() -> None:
+    w = Value(1.5)
+    for fuse in (True, False):
+        out, grads = trace(lambda x: w, [1.0], [w], fuse=fuse).gradient([[1.0], [2.0], [3.0]])
+        assert out.tolist() == [1.5] * 3 and grads.tolist() == [3.0]
+
+
+def test_gathered_columns_stay_on_the_batchs_device() -> None:
+    strict = pytest.importorskip("array_api_strict",
+                                 reason="needs: pip install array-api-strict")
+    ws = [Value(v) for v in (0.5, -1.0, 2.0)]
+    rows = np.random.default_rng(0).normal(size=(5, 3))
+    batch = strict.asarray(rows, device=strict.Device("device1"))
+    tape = trace(lambda a, b, c: (ws[0] * a + ws[1] * c).tanh() * b, [1.0] * 3, ws)
+    _, grads = tape.gradient(batch)  # columns 0 and 2: gathered with an index on device1
+    assert grads.device == batch.device
+    want = trace(lambda a, b, c: (ws[0] * a + ws[1] * c).tanh() * b, [1.0] * 3, ws,
+                 fuse=False).gradient(rows)[1]
+    on_cpu = grads.to_device(strict.Device("CPU_DEVICE"))
+    assert np.allclose(np.asarray(on_cpu), want, rtol=1e-13, atol=0)
