@@ -145,7 +145,9 @@ def op(forward: Callable[..., float] | None = None, /, *, partials: Partials,
         forward: The float function, ``forward(x_1, ..., x_n) -> float``.
         partials: ``partials(xs, out)``: the tuple of local derivatives ``∂out/∂x_j``, one
             per operand, ``None`` where no gradient flows (a constant operand).
-        array_forward: The same function on arrays (the tape's replay); optional.
+        array_forward: The same function on arrays (the tape's replay), written against the
+            arrays' namespace; optional. Outside the op's domain it must give nan or inf:
+            the tape then runs ``check`` on that example's floats to raise its error.
         check: ``check(*xs)`` raises :class:`~autograd.errors.DomainError` (or another
             engine error) for float inputs outside the domain; optional.
         symbol: What graphs draw (default: the name).

@@ -54,7 +54,6 @@ class Node(Protocol):
 
 
 N = TypeVar("N", bound=Node)
-T = TypeVar("T")
 
 def _walk(order: list[N], root: N) -> list[N]:
     """Every node ``root`` depends on, each after all of its parents, appended to ``order``.

@@ -20,8 +20,9 @@ TRACING: ContextVar[bool] = ContextVar("deltagrad_tracing", default=False)
 
 
 class TraceError(ValueError):
-    """A traced function cannot be replayed faithfully (it compared a Value, or left a
-    parameter out of ``params``)."""
+    """A traced function cannot be replayed faithfully: it compared a Value or read its
+    number with ``item()``, left a parameter out of ``params``, or used an op without an
+    ``array_forward``."""
 
 
 @contextmanager
@@ -50,5 +51,6 @@ def enable_grad() -> AbstractContextManager[None]:
 
 
 def tracing() -> AbstractContextManager[None]:
-    """Within this block (in this thread), comparing a Value raises :class:`TraceError`."""
+    """Within this block (in this thread), a trace runs: comparing a Value or calling
+    ``item()`` raises :class:`TraceError`, and ``detach()`` records a stop-gradient node."""
     return _switched(TRACING, True)

@@ -29,22 +29,29 @@ What a tape can and cannot replay:
   tape. ``float(x)``, ``math.exp(x)`` and ``if x:`` raise TypeError on any Value, and
   while ``fn`` is traced, comparing a Value raises :class:`TraceError` too. Reading
   ``x.data`` directly cannot be detected: don't.
-* Leaves that are neither ``inputs`` nor ``params`` are constants, frozen at their traced
-  value (numbers in ``fn``, Values made under ``no_grad``). A leaf of a Value *subclass*
+* Leaves that are neither ``inputs`` nor ``params`` are constants: numbers in ``fn``, Values
+  made under ``no_grad``, Values ``fn`` closes over. They get no gradient and are read from
+  ``.data`` at every replay, like the parameters. A leaf of a Value *subclass*
   (e.g. ``nn.Parameter``) missing from ``params`` raises :class:`TraceError`, since it is
   almost surely a forgotten parameter.
 * ``x.detach()`` replays as a stop-gradient node: its value per example, no gradient
   through it. ``x.item()``, like a comparison, raises :class:`TraceError` while tracing.
 * Parameters are read from ``.data`` at every replay, so a tape survives training steps.
 * Domain errors are raised as in the scalar engine, by the op's own check, naming the
-  first offending example (errors, not NaN). On a lazy library (dask) :meth:`Tape.forward`
-  and :meth:`Tape.gradient` compute nothing: their results raise ``DomainError`` when
-  computed if a value is not finite, and :meth:`Tape.sums` and :meth:`Tape.backward`
-  compute and name the op and the example.
+  first offending example (errors, not NaN). The check runs on floats, so on a batch it is
+  run on the first example whose value is not finite: an op's ``array_forward`` must give
+  nan or inf outside the op's domain, as every built-in does (a declared op whose array
+  forward stays finite there is replayed without its check). On a lazy library (dask)
+  :meth:`Tape.forward` and :meth:`Tape.gradient` compute nothing: their results raise
+  ``DomainError`` when computed if a value is not finite, and :meth:`Tape.sums` and
+  :meth:`Tape.backward` compute and name the op and the example.
 * :meth:`Tape.backward` keeps the promises of ``Value.backward``: it computes and checks
   first and then commits all of its sums at once, under the engine's commit lock, so a
   failure (or an interrupt) changes no ``.grad`` and threads add up exactly.
 * ``trace`` records the graph even inside ``no_grad()``: it is an explicit request.
+* Only the gradients that reach a parameter are computed, so an infinite local slope with
+  respect to an input alone (``w * x.sqrt()`` at x = 0) is not an error on the tape, where
+  ``R_i.backward()``, which also computes ∂R_i/∂x, refuses it.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ __all__ = ["SCRATCH", "accumulate", "all_finite", "check_accumulated", "commit",
 T = TypeVar("T")
 
 _LOCK = threading.Lock()  # held by a pass from its walk to its commit (no other state)
-_IN_PASS: ContextVar[bool] = ContextVar("deltagradin_pass", default=False)
+_IN_PASS: ContextVar[bool] = ContextVar("deltagrad_in_pass", default=False)
 _JOURNAL: ContextVar[list[tuple[Any, Any, Any]] | None] = ContextVar("deltagrad_journal",
                                                                       default=None)
 SCRATCH = attrgetter("_g")

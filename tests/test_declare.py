@@ -262,3 +262,16 @@ def test_a_forward_result_too_large_for_a_float_is_the_engines_overflow() -> Non
     big = op(lambda x: 10**400, partials=lambda xs, out: (0.0,), name="big")
     with pytest.raises(autograd.FloatOverflowError, match=r"big: the result of big\(1\)"):
         big(Value(1.0))
+
+
+def test_the_tape_runs_a_declared_check_where_the_array_forward_gives_nan() -> None:
+    def positive(x: float) -> None:
+        if x < 0:
+            raise DomainError(f"root: needs x >= 0, got {x}")
+
+    root = op(math.sqrt, partials=lambda xs, out: (0.5 / out,), check=positive, name="root",
+              array_forward=lambda x: np.where(x >= 0, np.sqrt(np.abs(x)), np.nan))
+    w = Value(1.0)
+    tape = autograd.trace(lambda x: root(w * x), [1.0], [w])
+    with pytest.raises(DomainError, match=r"root: needs x >= 0, got -2.0 \(example 1"):
+        tape.gradient([[4.0], [-2.0]])
