@@ -268,12 +268,16 @@ def _first_bad(run: Run, found: list[tuple[int, Any]], partial: bool) -> None:
     xs = [_at(run.value(j), k) for j in graph.parents[i]]
     op = graph.ops[i]
     assert op is not None  # a step is computed
+    # Past the scalar engine's check, in float64: a narrower batch dtype overflowed.
+    dtype = str(run.like["dtype"])
+    narrower = "a float" if dtype.endswith("float64") else \
+        f"the batch's {dtype} (a float64 batch would hold it)"
     try:
         if partial:
             op.partials(xs, _at(run.vals[i], k))
-            raise FloatOverflowError(f"{op.name}: a local derivative overflows a float")
+            raise FloatOverflowError(f"{op.name}: a local derivative overflows {narrower}")
         apply(op, *xs)  # the scalar engine's own error for this example
-        raise FloatOverflowError(f"{op.name}: the result overflows a float")
+        raise FloatOverflowError(f"{op.name}: the result overflows {narrower}")
     except (ArithmeticError, ValueError) as err:
         raise type(err)(f"{err} (example {k} of the batch)") from None
 

@@ -382,3 +382,11 @@ def test_an_interrupt_anywhere_in_backward_changes_all_grads_or_none() -> None:
     w.grad, b.grad = start
     tape.backward(batch)  # and the tape still works
     assert (w.grad, b.grad) == done
+
+
+def test_an_overflow_only_of_a_float32_batch_names_its_dtype() -> None:
+    w = Value(1.0)
+    tape = trace(lambda x: (w * x).exp(), [1.0], [w])
+    with pytest.raises(OverflowError, match=r"exp: the result overflows the batch's float32 "
+                                            r"\(a float64 batch would hold it\) \(example 1"):
+        tape.gradient(np.array([[1.0], [200.0]], dtype=np.float32))
