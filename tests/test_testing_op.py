@@ -188,3 +188,8 @@ def test_without_hypothesis_the_seeded_draws_do_the_search() -> None:
             assert_op(OPS["sin"]._replace(partials=lambda xs, out: (-OPS["cos"].forward(
                 xs[0]),)), [(-3, 3)])
     assert [(d.kind, d.factor) for d in info.value.diagnosis][:1] == [("factor", -1.0)]
+
+
+def test_a_domain_reaching_the_largest_floats_skips_points_past_them() -> None:
+    checked = assert_op(OPS["exp"], domain=[(-1e308, 1e308)])
+    assert checked.checked > 0 and checked.skipped > 0  # exp overflows for most of it

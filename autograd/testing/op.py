@@ -13,6 +13,7 @@ one-sided slopes differ and the rule gives one of them) are skipped and counted.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, NoReturn
 
@@ -129,6 +130,8 @@ class _OpCheck:
         self.second: bool | None = None  # whether the partials work on Values
 
     def __call__(self, xs: Point) -> Case | Skipped:
+        if not all(map(math.isfinite, xs)):  # a probe past the largest float
+            return Skipped(f"the point {xs} is not finite")
         try:
             return self._compare(xs)
         except EngineError as err:  # outside the domain of the op or of its partials
