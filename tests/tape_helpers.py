@@ -3,13 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
 
 import numpy as np
+import pytest
 
 from autograd import Value
 from nn import Module, Parameter
 
 Fn = Callable[..., Value]
+
+_EXTRAS = {"torch": ("torch", "pip install 'deltagrad[torch]'"),
+           "dask": ("dask.array", "pip install 'deltagrad[dask]'"),
+           "array_api_strict": ("array_api_strict", "pip install array-api-strict")}
+
+
+def library(name: str) -> ModuleType:
+    """The array library ``name`` (torch, dask, array_api_strict), or skip saying what to
+    install: each library's tests need only its own extra."""
+    module, install = _EXTRAS[name]
+    return pytest.importorskip(module, reason=f"the {name} path needs: {install}")
+
+
+def maker(name: str) -> tuple[Callable[[np.ndarray], Any], type]:
+    """How to make a batch of library ``name`` from a numpy array, and its array type."""
+    if name == "numpy":
+        return (lambda b: b), np.ndarray
+    xp = library(name)
+    if name == "torch":
+        return xp.asarray, xp.Tensor
+    if name == "dask":
+        return (lambda b: xp.from_array(b, chunks=(4, -1))), xp.Array
+    return xp.asarray, type(xp.asarray(0.0))
 
 # Each builder keeps its op inside the op's domain for any finite inputs of moderate size.
 UNARY: dict[str, Callable[[Value], Value]] = {

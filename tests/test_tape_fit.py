@@ -11,18 +11,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tape_helpers import Scaled
+from tape_helpers import Scaled, library
 
 from autograd import no_grad
 from nn import MLP, Module, TwoLayerNet, fit, predict
 
-torch = pytest.importorskip("torch", reason="the torch path needs: pip install 'deltagrad[torch]'")
-da = pytest.importorskip("dask.array", reason="the dask path needs: pip install 'deltagrad[dask]'")
+LIBRARIES = ["dask", "torch"]
 
-LIBRARIES: dict[str, Callable[[np.ndarray], Any]] = {
-    "torch": torch.asarray,
-    "dask": lambda a: da.from_array(a, chunks=(7, -1)),
-}
+
+def maker(name: str) -> Callable[[np.ndarray], Any]:
+    """How to move a numpy array to library ``name`` (skipping without its extra)."""
+    xp = library(name)
+    return xp.asarray if name == "torch" else (lambda a: xp.from_array(a, chunks=(7, -1)))
 
 
 def problem(n: int = 30) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +43,7 @@ MODELS: dict[str, Callable[[], Module]] = {
 
 @pytest.mark.parametrize("method", ["gd", "bfgs"])
 @pytest.mark.parametrize("model", sorted(MODELS))
-@pytest.mark.parametrize("library", sorted(LIBRARIES))
+@pytest.mark.parametrize("library", LIBRARIES)
 def test_fit_ends_where_numpy_does(library: str, model: str, method: str) -> None:
     x, y = problem()
     settings: dict[str, Any] = {"method": method, "epochs": 15, "lam": 1e-3, "progress": False}
@@ -51,7 +51,7 @@ def test_fit_ends_where_numpy_does(library: str, model: str, method: str) -> Non
         settings["lr"] = 0.01
     on_numpy, elsewhere = MODELS[model](), MODELS[model]()
     want = fit(on_numpy, x, y, **settings)
-    make = LIBRARIES[library]
+    make = maker(library)
     got = fit(elsewhere, make(x), make(y), **settings)
     np.testing.assert_allclose(weights(elsewhere), weights(on_numpy), rtol=0, atol=1e-9)
     np.testing.assert_allclose(got.loss, want.loss, rtol=1e-9)
@@ -62,6 +62,7 @@ def test_online_fit_on_tensors_with_numpy_targets(model: str) -> None:
     x, y = problem(12)
     settings: dict[str, Any] = {"mode": "online", "lr": 0.05, "epochs": 3, "rng": 4,
                                 "progress": False}
+    torch = library("torch")
     on_numpy, on_torch = MODELS[model](), MODELS[model]()
     fit(on_numpy, x, y, **settings)
     fit(on_torch, torch.asarray(x), y, **settings)  # Y goes to X's library
@@ -69,11 +70,11 @@ def test_online_fit_on_tensors_with_numpy_targets(model: str) -> None:
 
 
 @pytest.mark.parametrize("model", sorted(MODELS))
-@pytest.mark.parametrize("library", sorted(LIBRARIES))
+@pytest.mark.parametrize("library", LIBRARIES)
 def test_predict_answers_in_the_inputs_library(library: str, model: str) -> None:
     x, _ = problem(10)
     net = MODELS[model]()
-    out = predict(net, LIBRARIES[library](x))
+    out = predict(net, maker(library)(x))
     values = out.numpy() if library == "torch" else out.compute()  # dask: lazy until here
     assert out.shape == (10, 1)
     np.testing.assert_allclose(values, predict(net, x), rtol=1e-12, atol=1e-14)
@@ -82,13 +83,15 @@ def test_predict_answers_in_the_inputs_library(library: str, model: str) -> None
 def test_a_bad_entry_is_refused_in_any_library() -> None:
     x, y = problem(5)
     x[3, 1] = np.nan
-    for make in LIBRARIES.values():
+    for name in LIBRARIES:
+        make = maker(name)
         with pytest.raises(ValueError, match="X must be finite"):
             fit(MLP(2, [1], rng=0), make(x), make(y), lr=0.1, epochs=1, progress=False)
 
 
 def test_detach_is_replayed_per_example_by_predict_and_fit() -> None:
     x = np.array([[1.0], [2.0], [3.0]])
+    torch = library("torch")
     assert predict(Scaled(), x).ravel().tolist() == [2.0, 4.0, 6.0]
     with no_grad():  # an explicit request: an enclosing no_grad changes nothing
         assert predict(Scaled(), torch.asarray(x)).ravel().tolist() == [2.0, 4.0, 6.0]
