@@ -1,6 +1,8 @@
 """What :func:`nn.train.fit` can be told: :class:`FitOptions`, checked once, and its keywords.
 
-:class:`FitOptions` is one frozen, checked object (safe to reuse across fits);
+:class:`FitOptions` is one frozen, checked object, reusable across fits (an int ``rng`` gives
+every fit the same draws; a ``numpy.random.Generator`` or ``random.Random`` given as ``rng``
+is shared, and each fit advances it);
 :class:`FitSettings` lists the same fields as a ``TypedDict``, so that
 ``fit(model, X, Y, lr=0.1, epochs=50)`` is typed through ``**settings: Unpack[FitSettings]``
 (PEP 692): editors complete the names and mypy checks their types, including the allowed
@@ -52,7 +54,7 @@ class FitSettings(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class FitOptions:
-    """Every setting of :func:`nn.train.fit`, checked when it is made (frozen: safe to reuse).
+    """Every setting of :func:`nn.train.fit`, checked when it is made (frozen, reusable).
 
     Attributes:
         loss: A name in :data:`nn.losses.REGISTRY` (``"squared"``, ``"cross_entropy"``,
