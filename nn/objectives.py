@@ -50,9 +50,12 @@ class Objective(Protocol):
 
     Attributes:
         n_inputs: p, the number of inputs.
+        n_outputs: K, the number of outputs (Y's columns), or None when it is known only
+            once the model has run on an example (a traced module checks it then).
     """
 
     n_inputs: int
+    n_outputs: int | None
 
     def read(self) -> Array:
         """The model's parameters as θ."""
@@ -115,7 +118,7 @@ class ClosedForm(_Parameters):
         self.loss, self.output, self.net = name, net.output, net
         self._traced: Traced | None = None
         p, m, k = net.shape
-        self.n_inputs = p
+        self.n_inputs, self.n_outputs = p, k
         self.shapes = ((m, p + 1), (k, m + 1))
         self.split = m * (p + 1)
 
@@ -172,6 +175,7 @@ class Traced(_Parameters):
                  ) -> None:
         super().__init__(model)
         self.model, self.n_inputs = model, n_inputs
+        self.n_outputs: int | None = None  # checked against Y when the loss is traced
         self.call = model if outputs is None else outputs
         named = "squared" if loss is None else loss
         self.loss = REGISTRY[named].fn if isinstance(named, str) else named

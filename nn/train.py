@@ -150,7 +150,9 @@ def fit(
     x = _data("X", X, width="p")
     with enable_grad():
         objective = _objective(model, opts.loss, x)
-        y = _data("Y", Y, rows=x.shape[0], column=True, like=x)
+        k = getattr(objective, "n_outputs", None)  # a model's own objective may not know K
+        y = _data("Y", Y, rows=x.shape[0], column=True, like=x,
+                  **({} if k is None else {"cols": k}))
         val = _validation(validation, x.shape[1], y.shape[1])
         if opts.early_stopping is not None and val is None:
             raise ValueError("early_stopping needs a validation set (validation=(X_val, Y_val))")

@@ -567,3 +567,15 @@ def test_bad_callables_and_settings_are_named() -> None:
         fit(model, x, y, epochs=1, lr=0.1, loss=lambda outs, targets: 5.0)
     with pytest.raises(TypeError, match="progress must be True, False or None, got 1"):
         fit(model, x, y, epochs=1, lr=0.1, progress=1)  # type: ignore[arg-type]
+
+
+def test_y_must_have_one_column_per_output_of_a_lecture_net() -> None:
+    """A 1-D Y of class labels for a K = 2 net is refused before any work, not broadcast."""
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    labels = (x[:, 0] > 0).astype(float)
+    with pytest.raises(ValueError, match=r"Y must have shape \(20, 2\), got \(20, 1\)"):
+        fit(TwoLayerNet(3, 4, 2, output="softmax", rng=0), x, labels, lr=1e-3, epochs=1,
+            progress=False)
+    with pytest.raises(ValueError, match=r"Y must have shape \(20, 1\), got \(20, 2\)"):
+        fit(TwoLayerNet(3, 4, 1, rng=0), x, np.c_[labels, labels], lr=1e-3, epochs=1,
+            progress=False)

@@ -860,3 +860,11 @@ def test_small_graphs_keep_the_left_to_right_layout_and_big_ones_get_a_narrow_on
     forced = page_data(backward_page(neuron()[0], rankdir="TB").html)["svg"]
     assert float(re.search(r'height="([\d.]+)pt"', forced).group(1)) > \
         float(re.search(r'height="([\d.]+)pt"', small).group(1))
+
+
+def test_a_graph_over_max_nodes_is_a_render_error_too() -> None:
+    from autograd.viz import RenderError, RenderTooLargeError
+
+    with pytest.raises(RenderTooLargeError, match="max_nodes=10") as err:
+        to_dot(chain(20), max_nodes=10)
+    assert isinstance(err.value, RenderError) and isinstance(err.value, ValueError)

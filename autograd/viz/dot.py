@@ -31,7 +31,7 @@ from autograd.graph import topological_order
 from autograd.text import visible
 from autograd.value import Constant, Value
 from autograd.viz.notes import Note, notes_by_position
-from autograd.viz.renderer import TIMEOUT, RenderError, run_renderer
+from autograd.viz.renderer import TIMEOUT, RenderError, TooManyNodesError, run_renderer
 from autograd.viz.text import grad_cell, number
 
 DEFAULT_MAX_NODES = 1000
@@ -213,10 +213,10 @@ def layout(root: Value, max_nodes: int, parameters: Iterable[Value] | None,
         raise TypeError(f"expected a Value, got {type(root).__name__}")
     order = topological_order(root)
     if len(order) > max_nodes:
-        raise ValueError(f"the graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
-                         "pass a larger max_nodes (--max-nodes on the command line) to draw it "
-                         "anyway (big pictures are hard to read: consider drawing a smaller "
-                         "piece of the expression)")
+        raise TooManyNodesError(
+            f"the graph has {len(order)} nodes, more than max_nodes={max_nodes}; pass a larger "
+            "max_nodes (--max-nodes on the command line) to draw it anyway (big pictures are "
+            "hard to read: consider drawing a smaller piece of the expression)")
     position = {id(node): i for i, node in enumerate(order)}
     marked = {id(p) for p in parameters} if parameters is not None else None
     names, roles = [], []

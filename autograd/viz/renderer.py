@@ -41,6 +41,11 @@ class RenderTooLargeError(RenderError):
     """The graph is too tangled to lay out in reasonable time (see :func:`layout_cost`)."""
 
 
+class TooManyNodesError(RenderTooLargeError, ValueError):
+    """The graph has more Values than ``max_nodes`` (also a ``ValueError``: that argument
+    decides it; pass a larger one to draw the graph anyway)."""
+
+
 class RenderTimeoutError(RenderError):
     """The renderer did not finish within its time limit and was stopped."""
 
