@@ -75,7 +75,7 @@ class FitOptions:
         early_stopping: Patience k ≥ 1: stop after k epochs without a lower validation error
             and keep the best validation epoch's weights (needs ``validation=`` in fit).
         starts: Number of starts ≥ 1: the model's weights, then weights uniform on
-            ±``init_range`` (the model's, 0.7 if it has none); the lowest final criterion wins.
+            ± ``init_range`` (the model's, 0.7 if it has none); the lowest final criterion wins.
         rng: Generator or seed (:func:`nn.rng.as_generator`), required for several starts
             and for online mode.
         progress: Show a progress bar; by default in a terminal or a notebook.

@@ -343,7 +343,9 @@ def _evaluate(crit: Criterion, theta: Array, need_grad: bool, rows: slice | None
             if math.isfinite(value) and value > limit else
             f"the criterion or its gradient is no longer finite (R + λJ = {value:.3g})")
     raise DivergenceError(f"training diverged at epoch {epoch}: {what}, with "
-                          f"{_rate(crit.opts, opt.r)}; lower the learning rate") from cause
+                          f"{_rate(crit.opts, opt.r)}; lower the learning rate (with the "
+                          "default scale='sum' the gradient grows with N: scale='mean' "
+                          "makes lr per example)") from cause
 
 
 def _bfgs(crit: Criterion, theta: Array, notify: Callable[..., bool]) -> None:
