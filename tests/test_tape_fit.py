@@ -11,18 +11,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tape_helpers import Scaled, library
+from tape_helpers import Scaled, library, maker
 
 from autograd import no_grad
 from nn import MLP, Module, TwoLayerNet, fit, predict
 
 LIBRARIES = ["dask", "torch"]
-
-
-def maker(name: str) -> Callable[[np.ndarray], Any]:
-    """How to move a numpy array to library ``name`` (skipping without its extra)."""
-    xp = library(name)
-    return xp.asarray if name == "torch" else (lambda a: xp.from_array(a, chunks=(7, -1)))
 
 
 def problem(n: int = 30) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +45,7 @@ def test_fit_ends_where_numpy_does(library: str, model: str, method: str) -> Non
         settings["lr"] = 0.01
     on_numpy, elsewhere = MODELS[model](), MODELS[model]()
     want = fit(on_numpy, x, y, **settings)
-    make = maker(library)
+    make, _ = maker(library)
     got = fit(elsewhere, make(x), make(y), **settings)
     np.testing.assert_allclose(weights(elsewhere), weights(on_numpy), rtol=0, atol=1e-9)
     np.testing.assert_allclose(got.loss, want.loss, rtol=1e-9)
@@ -74,7 +68,7 @@ def test_online_fit_on_tensors_with_numpy_targets(model: str) -> None:
 def test_predict_answers_in_the_inputs_library(library: str, model: str) -> None:
     x, _ = problem(10)
     net = MODELS[model]()
-    out = predict(net, maker(library)(x))
+    out = predict(net, maker(library)[0](x))
     values = out.numpy() if library == "torch" else out.compute()  # dask: lazy until here
     assert out.shape == (10, 1)
     np.testing.assert_allclose(values, predict(net, x), rtol=1e-12, atol=1e-14)
@@ -84,7 +78,7 @@ def test_a_bad_entry_is_refused_in_any_library() -> None:
     x, y = problem(5)
     x[3, 1] = np.nan
     for name in LIBRARIES:
-        make = maker(name)
+        make, _ = maker(name)
         with pytest.raises(ValueError, match="X must be finite"):
             fit(MLP(2, [1], rng=0), make(x), make(y), lr=0.1, epochs=1, progress=False)
 
